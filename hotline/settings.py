@@ -1,0 +1,151 @@
+"""One settings object for every hotline process.
+
+Values come, in increasing priority, from the defaults below, a YAML file (``HOTLINE_CONFIG``,
+default ``var/hotline.yaml``) and ``HOTLINE_*`` environment variables. Every process of one
+hotline (Asterisk's rendered config, the FastAGI server, the CRM) reads the same file, so a test
+can run a whole isolated hotline by writing one file with other ports and folders.
+
+This module must never open sockets or touch the database: it only describes.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+DIALPLAN_TEMPLATES = PROJECT_ROOT / "dialplans"
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+DEFAULT_CHROOT = Path("/var/cache/hotline/asterisk-sid")
+
+
+def config_file() -> Path:
+    """The YAML file this process reads; tests point ``HOTLINE_CONFIG`` at their own."""
+    return Path(os.environ.get("HOTLINE_CONFIG", DEFAULT_VAR_DIR / "hotline.yaml"))
+
+
+class AgentSettings(BaseModel):
+    """An agent's phone: a PJSIP endpoint the queues ring.
+
+    ``contact`` is a fixed SIP URI for phones that do not register (test phones, desk phones
+    provisioned by address); without it the phone registers with ``password``.
+    """
+
+    extension: str
+    name: str
+    skills: list[str] = Field(default_factory=lambda: ["general"])
+    password: str | None = None
+    contact: str | None = None
+
+
+class EmergencySettings(BaseModel):
+    """Where urgent calls go: the city emergency command centre (110)."""
+
+    number: str = "110"
+    contact: str = "sip:110@127.0.0.1:5070"
+    dial_timeout_seconds: int = 20
+    attempts: int = 2
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
+
+    # Where this hotline keeps its state (database, rendered config, logs, prompts).
+    var_dir: Path = DEFAULT_VAR_DIR
+    # The chroot that holds Asterisk ("/" when Asterisk is installed natively).
+    asterisk_root: Path = DEFAULT_CHROOT
+    # The folder inside the chroot that belongs to this hotline instance.
+    asterisk_instance_dir: Path = Path("/srv/hotline/default")
+    asterisk_user: str = "asterisk"
+
+    bind_address: str = "127.0.0.1"
+    hotline_number: str = "12345"
+    sip_port: int = 5060
+    rtp_start: int = 10000
+    rtp_end: int = 10999
+    ami_port: int = 5038
+    ami_user: str = "hotline"
+    ami_secret: str = ""
+    agi_port: int = 4573
+    crm_port: int = 8000
+
+    database_url: str = ""
+    ivr_menu_file: Path = CONFIG_DIR / "ivr-menu.yaml"
+    prompts_dir: Path | None = None
+
+    emergency: EmergencySettings = EmergencySettings()
+    agents: list[AgentSettings] = Field(
+        default_factory=lambda: [
+            AgentSettings(extension="8001", name="话务员一", skills=["general", "consult", "help"]),
+            AgentSettings(extension="8002", name="话务员二", skills=["general", "complaint", "suggestion"]),
+        ]
+    )
+    # Seconds the FastAGI server waits for the CRM before it keeps the ticket in its outbox.
+    crm_timeout_seconds: float = 2.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            YamlConfigSettingsSource(settings_cls, yaml_file=config_file(), yaml_file_encoding="utf-8"),
+        )
+
+    # Derived values -------------------------------------------------------------------------
+
+    @cached_property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'hotline.db'}"
+
+    @cached_property
+    def crm_url(self) -> str:
+        return f"http://{self.bind_address}:{self.crm_port}"
+
+    @cached_property
+    def agi_url(self) -> str:
+        return f"agi://{self.bind_address}:{self.agi_port}"
+
+    def in_chroot(self, path: Path | str) -> Path:
+        """The host path of a path Asterisk sees (recordings, prompts, spool)."""
+        return self.asterisk_root / Path(path).relative_to("/")
+
+    @cached_property
+    def instance_host_dir(self) -> Path:
+        return self.in_chroot(self.asterisk_instance_dir)
+
+    @cached_property
+    def recordings_dir(self) -> Path:
+        """Where MixMonitor writes, as Asterisk sees it."""
+        return self.asterisk_instance_dir / "recordings"
+
+    @cached_property
+    def asterisk_prompts_dir(self) -> Path:
+        """Where the IVR prompts are, as Asterisk sees it."""
+        return self.asterisk_instance_dir / "prompts"
+
+    def dump_yaml_ready(self) -> dict[str, Any]:
+        """Plain data for writing this configuration back to a YAML file."""
+        return self.model_dump(mode="json", exclude_defaults=False)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings afresh (no module-level cache: tests run several hotlines)."""
+    return Settings(**overrides)
