@@ -24,10 +24,24 @@ from ivr.menu import Menu, load_menu
 
 CHROOT_SCRIPT = PROJECT_ROOT / "scripts" / "asterisk-chroot.sh"
 CONFIG_FILES = (
-    "asterisk.conf", "modules.conf", "logger.conf", "cdr.conf", "rtp.conf", "musiconhold.conf",
-    "manager.conf", "queues.conf", "pjsip.conf", "extensions.conf", "indications.conf",
+    "asterisk.conf",
+    "modules.conf",
+    "logger.conf",
+    "cdr.conf",
+    "rtp.conf",
+    "musiconhold.conf",
+    "manager.conf",
+    "queues.conf",
+    "pjsip.conf",
+    "extensions.conf",
+    "indications.conf",
     # Present so Asterisk reads our (empty) choice instead of complaining of a missing file.
-    "cel.conf", "acl.conf", "udptl.conf", "pjproject.conf", "ccss.conf", "stasis.conf",
+    "cel.conf",
+    "acl.conf",
+    "udptl.conf",
+    "pjproject.conf",
+    "ccss.conf",
+    "stasis.conf",
     "features.conf",
 )
 INSTANCE_SUBDIRS = ("etc", "lib", "spool", "run", "log", "recordings", "prompts", "prompts/moh")
@@ -73,7 +87,9 @@ def build_root(settings: Settings) -> None:
             raise AsteriskError("asterisk_root is / but asterisk is not installed")
         return
     for action in ("build", "mount"):
-        subprocess.run(["bash", str(CHROOT_SCRIPT), action, str(settings.asterisk_root)], check=True)
+        subprocess.run(
+            ["bash", str(CHROOT_SCRIPT), action, str(settings.asterisk_root)], check=True
+        )
 
 
 def asterisk_ids(settings: Settings) -> tuple[int, int]:
@@ -139,11 +155,23 @@ class AsteriskProcess:
         """Start Asterisk in the foreground as a child and wait until AMI answers."""
         log = open(self.settings.instance_host_dir / "log" / "console.log", "ab")  # noqa: SIM115
         argv = chroot_command(
-            self.settings, "/usr/sbin/asterisk", "-f", "-U", self.settings.asterisk_user,
-            "-G", self.settings.asterisk_user, "-C", self.conf,
+            self.settings,
+            "/usr/sbin/asterisk",
+            "-f",
+            "-U",
+            self.settings.asterisk_user,
+            "-G",
+            self.settings.asterisk_user,
+            "-C",
+            self.conf,
         )
-        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         if not wait_for_port(self.settings.bind_address, self.settings.ami_port, timeout):
             self.stop()
             raise AsteriskError(

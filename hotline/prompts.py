@@ -53,12 +53,27 @@ def synthesize(text: str, target: Path) -> None:
         raw = Path(tmp) / "raw.wav"
         subprocess.run(
             ["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "150", "-w", str(raw), speakable(text)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
-            ["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-             str(target), "norm", "-3"],
-            check=True, capture_output=True,
+            [
+                "sox",
+                str(raw),
+                "-r",
+                "8000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-e",
+                "signed-integer",
+                str(target),
+                "norm",
+                "-3",
+            ],
+            check=True,
+            capture_output=True,
         )
 
 

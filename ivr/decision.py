@@ -59,8 +59,9 @@ def next_step(menu: Menu, state: IvrState, key: str | None) -> tuple[IvrState, S
     state = IvrState(state.attempts, (*state.path, event))
     if key and key in menu.options:
         option = menu.options[key]
-        return state, _route_for_option(menu, key, option.route, option.queue, option.call_type,
-                                        option.label)
+        return state, _route_for_option(
+            menu, key, option.route, option.queue, option.call_type, option.label
+        )
     if key is None:
         # Silence: the caller may not have a keypad, or may be confused; a person helps best.
         return state, default_route(menu, "timeout")
@@ -74,18 +75,27 @@ def next_step(menu: Menu, state: IvrState, key: str | None) -> tuple[IvrState, S
 
 def default_route(menu: Menu, reason: str) -> Route:
     """The general queue: for silence, confusion and any failure of our own."""
-    return Route(RouteKind.QUEUE, menu.default_queue, menu.queues[menu.default_queue].priority,
-                 None, reason)
+    return Route(
+        RouteKind.QUEUE, menu.default_queue, menu.queues[menu.default_queue].priority, None, reason
+    )
 
 
 def emergency_route(menu: Menu, reason: str, key: str | None = None) -> Route:
     """The 110 transfer, for a key or for urgent words in the caller's speech."""
-    return Route(RouteKind.EMERGENCY, None, menu.emergency_fallback_priority, "emergency", reason,
-                 key, "紧急求助")
+    return Route(
+        RouteKind.EMERGENCY,
+        None,
+        menu.emergency_fallback_priority,
+        "emergency",
+        reason,
+        key,
+        "紧急求助",
+    )
 
 
-def _route_for_option(menu: Menu, key: str, kind: RouteKind, queue: str | None,
-                      call_type: str | None, label: str) -> Route:
+def _route_for_option(
+    menu: Menu, key: str, kind: RouteKind, queue: str | None, call_type: str | None, label: str
+) -> Route:
     if kind is RouteKind.EMERGENCY:
         return emergency_route(menu, f"key {key}", key)
     assert queue is not None  # guaranteed by MenuOption's validation

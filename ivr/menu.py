@@ -87,7 +87,6 @@ class Menu(BaseModel):
         return "".join(k for k, o in self.options.items() if o.route is RouteKind.EMERGENCY)
 
 
-
 def parse_menu(text: str) -> Menu:
     """Validate menu YAML text; raises ``ValueError`` saying what is wrong, in Chinese."""
     try:

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (crm.db.upgrade), the models from crm.models."""
+"""Alembic environment: the URL comes from crm.db.upgrade, the models from crm.models."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -21,7 +21,8 @@ def run_migrations() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
         connectable = engine_from_config(
-            config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.",
+            config.get_section(config.config_ini_section, {}),
+            prefix="sqlalchemy.",
             poolclass=pool.NullPool,
         )
         with connectable.connect() as connection:
@@ -32,7 +33,9 @@ def run_migrations() -> None:
 
 def _run(connection: object) -> None:
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True,
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
         render_item=render_item,
     )
     with context.begin_transaction():
