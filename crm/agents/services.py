@@ -62,41 +62,26 @@ class AgentService:
         """Sign in to the given queues (default: all of the agent's skills), ready to answer."""
         agent = self.agent(extension)
         wanted = self._queues_for(agent, queues)
-        with transaction(self.sessions) as session:
-            state = session.get(AgentState, extension) or AgentState(extension=extension)
-            previous = set(state.queues or [])
-            state.queues = wanted
-            state.paused = False
-            state.pause_reason = None
-            session.add(state)
+        previous = set(self._state(extension).queues or [])
+        # Asterisk first: if it cannot be told, the agent is not signed in anywhere.
         for queue in previous - set(wanted):
             await self._remove(agent, queue)
         for queue in wanted:
             await self._add(agent, queue, paused=False)
-        return state
+        return self._save(extension, queues=wanted, paused=False, reason=None)
 
     async def logout(self, extension: str) -> AgentState:
         agent = self.agent(extension)
-        with transaction(self.sessions) as session:
-            state = session.get(AgentState, extension) or AgentState(extension=extension)
-            queues = list(state.queues or [])
-            state.queues = []
-            state.paused = False
-            state.pause_reason = None
-            session.add(state)
-        for queue in queues:
+        for queue in self._state(extension).queues or []:
             await self._remove(agent, queue)
-        return state
+        return self._save(extension, queues=[], paused=False, reason=None)
 
     async def pause(self, extension: str, paused: bool, reason: str | None = None) -> AgentState:
         """Paused agents stay signed in but are not rung (a break, after-call work)."""
         agent = self.agent(extension)
-        with transaction(self.sessions) as session:
-            state = session.get(AgentState, extension)
-            if state is None or not state.queues:
-                raise AgentRequestError(f"话务员 {extension} 尚未签入")
-            state.paused = paused
-            state.pause_reason = reason if paused else None
+        state = self._state(extension)
+        if not state.queues:
+            raise AgentRequestError(f"话务员 {extension} 尚未签入")
         await self.ami.action(
             {
                 "Action": "QueuePause",
@@ -105,6 +90,23 @@ class AgentService:
                 "Reason": reason or "",
             }
         )
+        return self._save(
+            extension, queues=state.queues, paused=paused, reason=reason if paused else None
+        )
+
+    def _state(self, extension: str) -> AgentState:
+        with self.sessions() as session:
+            return session.get(AgentState, extension) or AgentState(extension=extension, queues=[])
+
+    def _save(
+        self, extension: str, *, queues: list[str], paused: bool, reason: str | None
+    ) -> AgentState:
+        with transaction(self.sessions) as session:
+            state = session.get(AgentState, extension) or AgentState(extension=extension)
+            state.queues = list(queues)
+            state.paused = paused
+            state.pause_reason = reason
+            session.add(state)
         return state
 
     def states(self) -> list[AgentState]:

@@ -106,12 +106,19 @@ class AmiBridge:
             except Exception:
                 log.exception("AMI: could not apply %r", headers.get("Event"))
 
-    async def action(self, action: dict[str, Any], timeout: float = 5.0) -> list[Mapping[str, str]]:
-        """Send an action and wait for its answer (all messages of a list action)."""
+    async def action(
+        self, action: dict[str, Any], *, as_list: bool = False, timeout: float = 5.0
+    ) -> list[Mapping[str, str]]:
+        """Send an action and wait for its answer (all messages of a list action).
+
+        ``as_list`` is always explicit: panoramisk guesses from the reply text otherwise, and
+        guesses wrong for QueueAdd ("Added interface to queue"), whose future then never ends.
+        """
         if self.manager is None or not self.connected.is_set():
             raise AmiError("未连接到 Asterisk 管理接口 (AMI)")
         try:
-            result = await asyncio.wait_for(self.manager.send_action(action), timeout)
+            pending = self.manager.send_action(action, as_list=as_list)
+            result = await asyncio.wait_for(pending, timeout)
         except TimeoutError as exc:
             raise AmiError(f"Asterisk 未在 {timeout:.0f} 秒内回应 {action['Action']}") from exc
         messages = result if isinstance(result, list) else [result]
