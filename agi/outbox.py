@@ -10,6 +10,7 @@ invalid is kept with the CRM's answer instead of blocking the rest.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -178,8 +179,6 @@ class Outbox:
                     await self.wakeup.wait()
                 except (httpx.HTTPError, OSError) as exc:
                     log.warning("CRM unreachable (%s); retrying in %.1f s", exc, backoff)
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wakeup.wait(), backoff)
-                    except TimeoutError:
-                        pass
                     backoff = min(backoff * 2, MAX_BACKOFF)

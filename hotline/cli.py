@@ -82,9 +82,8 @@ def print_status(settings: Settings) -> None:
         pid = services.pid_of(settings, name)
         print(f"{name:9s} {'运行中 pid ' + str(pid) if pid else '未运行'}")
     print(f"工单系统 (CRM):  {settings.crm_url}/docs")
-    print(
-        f"热线 SIP 地址:   sip:{settings.hotline_number}@{settings.bind_address}:{settings.sip_port}"
-    )
+    sip = f"sip:{settings.hotline_number}@{settings.bind_address}:{settings.sip_port}"
+    print(f"热线 SIP 地址:   {sip}")
     print(f"坐席分机:        {', '.join(a.extension for a in settings.agents)}")
 
 

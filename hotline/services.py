@@ -6,6 +6,7 @@ var/log/<name>.log, so ``hotline stop`` (or a test's teardown) can end exactly w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -109,10 +110,8 @@ def stop(settings: Settings, name: str, timeout: float = 10.0) -> bool:
 
 def _reap(pid: int) -> None:
     """Collect a child we started ourselves (tests), so it does not linger as a zombie."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def start_all(settings: Settings) -> None:

@@ -153,7 +153,9 @@ def _routed(session: Session, call: Call, ticket: Ticket, event: ev.CallRouted) 
                 kind="emergency",
                 audience="hotline_leader",
                 ticket_id=ticket.id,
-                message=f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110",
+                message=(
+                    f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110"
+                ),
                 data={"ticket": ticket.number, "caller": call.caller_number},
             )
         )
