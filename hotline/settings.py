@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -97,6 +97,8 @@ class Settings(BaseSettings):
             ),
         ]
     )
+    # Adds the dialplan-only baseline extensions the benchmarks compare against.
+    benchmark_baseline: bool = False
     # Seconds the FastAGI server waits for the CRM before it keeps the ticket in its outbox.
     crm_timeout_seconds: float = 2.0
 
@@ -117,7 +119,14 @@ class Settings(BaseSettings):
             ),
         )
 
+    # The file these settings were read from; the services started with them read it too.
+    _source: Path = PrivateAttr(default_factory=lambda: config_file())
+
     # Derived values -------------------------------------------------------------------------
+
+    @property
+    def source_file(self) -> Path:
+        return self._source
 
     @cached_property
     def db_url(self) -> str:
