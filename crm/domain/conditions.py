@@ -1,0 +1,190 @@
+"""The rules' conditions: what a call becomes once the agent has filled in the form.
+
+``classify`` takes what the agent recorded (the type chosen, contact, target, the body concerned,
+a special line the agent referred to) and returns the type the ticket is stored under, whether it
+can be forwarded to a unit, what the caller must be told and which notes the order carries. Each
+applied rule is named in ``Classification.rules`` so the audit log and the tests can say why.
+
+Pure: no database, no clock. The caller of this function persists the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crm.domain import messages as msg
+from crm.domain.calltypes import CallType
+from crm.domain.limits import rule_for
+from crm.domain.phones import normalize_phone
+from crm.domain.special_lines import SpecialLine
+
+
+@dataclass(frozen=True)
+class BodyFacts:
+    """The body (unit, company) a complaint/suggestion/praise is about."""
+
+    name: str
+    is_member: bool
+    is_government: bool
+    complaint_number: str | None = None  # the body's own complaint line
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the agent recorded about the call."""
+
+    call_type: CallType
+    content: str = ""
+    contact_number: str | None = None
+    target: str | None = None  # 投诉/举报对象
+    body: BodyFacts | None = None
+    special_line: SpecialLine | None = None  # the agent referred the caller to this line
+    reply_requested: bool = False  # suggestion/praise: the caller insists on a reply
+
+
+@dataclass(frozen=True)
+class Classification:
+    call_type: CallType
+    contact_number: str | None
+    forwardable: bool  # may become a work order for a unit
+    archive_now: bool  # no further handling: archive as soon as registered
+    confidential: bool = False
+    notify_hotline_leader: bool = False
+    transfer_to: str | None = None
+    refer_number: str | None = None  # number the caller was given
+    reply_requested: bool = False
+    tell_caller: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    rules: tuple[str, ...] = field(default_factory=tuple)
+
+
+# Rule names (stable identifiers: they appear in the audit log and in tests).
+RULE_EMERGENCY = "emergency_transfer_and_archive"
+RULE_SPECIAL_LINE = "special_line_consultation"
+RULE_NON_MEMBER_NON_GOV = "non_member_non_government_invalid"
+RULE_NON_MEMBER_GOV = "non_member_government_record_archive"
+RULE_HELP_NO_CONTACT = "help_without_contact_becomes_suggestion"
+RULE_NOT_FORWARDABLE = "complaint_or_report_missing_target_or_contact"
+RULE_REPORT_CONFIDENTIAL = "report_confidential_leader_first"
+RULE_SUGGESTION_PASSED_ON = "suggestion_praise_passed_on"
+RULE_INVALID = "invalid_recorded_as_other"
+
+_ABOUT_A_BODY = {CallType.COMPLAINT, CallType.SUGGESTION, CallType.PRAISE}
+
+
+def classify(intake: Intake) -> Classification:
+    """Apply the type-specific rules of hotline-rules.md to one registered call."""
+    call_type = CallType(intake.call_type)
+    contact = normalize_phone(intake.contact_number)
+    base = {"contact_number": contact, "reply_requested": intake.reply_requested}
+
+    if call_type is CallType.EMERGENCY:
+        return Classification(
+            call_type=call_type,
+            forwardable=True,
+            archive_now=True,
+            notify_hotline_leader=True,
+            transfer_to=rule_for(call_type).transfer_to,
+            notes=(msg.EMERGENCY_ARCHIVED,),
+            rules=(RULE_EMERGENCY,),
+            **base,
+        )
+
+    if intake.special_line is not None:
+        line = intake.special_line
+        return Classification(
+            call_type=CallType.CONSULTATION,
+            forwardable=False,
+            archive_now=True,
+            refer_number=line.number,
+            tell_caller=(msg.SPECIAL_LINE.format(name=line.name, number=line.number),),
+            notes=(f"转{line.name}专线{line.number}",),
+            rules=(RULE_SPECIAL_LINE,),
+            **base,
+        )
+
+    if call_type in _ABOUT_A_BODY and intake.body is not None and not intake.body.is_member:
+        if not intake.body.is_government:
+            note, rule = (
+                msg.INVALID_NON_MEMBER.format(unit=intake.body.name),
+                RULE_NON_MEMBER_NON_GOV,
+            )
+        else:
+            note = msg.INVALID_NON_MEMBER_GOVERNMENT.format(unit=intake.body.name)
+            rule = RULE_NON_MEMBER_GOV
+        return Classification(
+            call_type=CallType.INVALID,
+            forwardable=False,
+            archive_now=True,
+            refer_number=intake.body.complaint_number,
+            notes=(note,),
+            rules=(rule,),
+            **base,
+        )
+
+    if call_type is CallType.HELP and contact is None:
+        return Classification(
+            call_type=CallType.SUGGESTION,
+            forwardable=True,
+            archive_now=False,
+            tell_caller=(msg.HELP_WITHOUT_CONTACT,),
+            notes=("求助未留联系电话，按意见建议登记",),
+            rules=(RULE_HELP_NO_CONTACT,),
+            **{**base, "reply_requested": False},
+        )
+
+    if call_type in (CallType.COMPLAINT, CallType.REPORT):
+        missing = []
+        if not (intake.target or "").strip():
+            missing.append(msg.MISSING_TARGET)
+        if contact is None:
+            missing.append(msg.MISSING_CONTACT)
+        if missing:
+            body = intake.body.name if intake.body else "相关主管部门"
+            number = intake.body.complaint_number if intake.body else None
+            what = "和".join(missing)
+            told = (
+                msg.NOT_FORWARDABLE.format(missing=what, body=body, number=number)
+                if number
+                else msg.NOT_FORWARDABLE_NO_NUMBER.format(missing=what, body=body)
+            )
+            return Classification(
+                call_type=call_type,
+                forwardable=False,
+                archive_now=True,
+                confidential=call_type is CallType.REPORT,
+                notify_hotline_leader=call_type is CallType.REPORT,
+                refer_number=number,
+                tell_caller=(told,),
+                notes=(f"无法转办：缺少{what}",),
+                rules=(RULE_NOT_FORWARDABLE,),
+                **base,
+            )
+
+    if call_type is CallType.REPORT:
+        return Classification(
+            call_type=call_type,
+            forwardable=True,
+            archive_now=False,
+            confidential=True,
+            notify_hotline_leader=True,
+            rules=(RULE_REPORT_CONFIDENTIAL,),
+            **base,
+        )
+
+    if call_type in (CallType.SUGGESTION, CallType.PRAISE):
+        return Classification(
+            call_type=call_type,
+            forwardable=True,
+            archive_now=False,
+            tell_caller=(msg.SUGGESTION_PASSED_ON,),
+            rules=(RULE_SUGGESTION_PASSED_ON,),
+            **base,
+        )
+
+    if call_type is CallType.INVALID:
+        return Classification(
+            call_type=call_type, forwardable=False, archive_now=True, rules=(RULE_INVALID,), **base
+        )
+
+    return Classification(call_type=call_type, forwardable=True, archive_now=False, **base)
