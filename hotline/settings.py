@@ -71,6 +71,8 @@ class Settings(BaseSettings):
 
     bind_address: str = "127.0.0.1"
     hotline_number: str = "12345"
+    # Ticket numbers and working days follow the hotline's local calendar.
+    timezone: str = "Asia/Shanghai"
     sip_port: int = 5060
     rtp_start: int = 10000
     rtp_end: int = 10999
@@ -88,7 +90,9 @@ class Settings(BaseSettings):
     agents: list[AgentSettings] = Field(
         default_factory=lambda: [
             AgentSettings(extension="8001", name="话务员一", skills=["general", "consult", "help"]),
-            AgentSettings(extension="8002", name="话务员二", skills=["general", "complaint", "suggestion"]),
+            AgentSettings(
+                extension="8002", name="话务员二", skills=["general", "complaint", "suggestion"]
+            ),
         ]
     )
     # Seconds the FastAGI server waits for the CRM before it keeps the ticket in its outbox.
@@ -106,7 +110,9 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            YamlConfigSettingsSource(settings_cls, yaml_file=config_file(), yaml_file_encoding="utf-8"),
+            YamlConfigSettingsSource(
+                settings_cls, yaml_file=config_file(), yaml_file_encoding="utf-8"
+            ),
         )
 
     # Derived values -------------------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""The IVR menu, read from ``config/ivr-menu.yaml`` and checked before any call meets it."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+import yaml
+from pydantic import BaseModel, Field, model_validator
+
+from crm.domain.calltypes import CallType
+
+KEY_PATTERN = re.compile(r"^[0-9*#]$")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+REQUIRED_PROMPTS = ("welcome", "menu", "invalid")
+
+
+class RouteKind(StrEnum):
+    EMERGENCY = "emergency"
+    QUEUE = "queue"
+
+
+class MenuOption(BaseModel):
+    route: RouteKind
+    label: str
+    queue: str | None = None
+    call_type: CallType | None = None
+
+    @model_validator(mode="after")
+    def _queue_only_for_queue_routes(self) -> Self:
+        if self.route is RouteKind.QUEUE and not self.queue:
+            raise ValueError(f"选项“{self.label}”转人工但没有指定队列 (queue)")
+        if self.route is RouteKind.EMERGENCY and self.queue:
+            raise ValueError(f"选项“{self.label}”是紧急求助，不能同时指定队列")
+        return self
+
+
+class QueueSpec(BaseModel):
+    label: str
+    priority: int = 0
+
+
+class MenuTiming(BaseModel):
+    timeout_seconds: float = Field(5, gt=0, le=60)
+    max_attempts: int = Field(3, ge=1, le=10)
+
+
+class Menu(BaseModel):
+    """A validated menu: every key, queue and prompt it names exists."""
+
+    prompts: dict[str, str]
+    menu: MenuTiming = MenuTiming()
+    options: dict[str, MenuOption]
+    default_queue: str
+    queues: dict[str, QueueSpec]
+    emergency_fallback_priority: int = Field(100, ge=1)
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Self:
+        problems: list[str] = []
+        for name in REQUIRED_PROMPTS:
+            if name not in self.prompts:
+                problems.append(f"缺少提示音 {name}")
+        for name in self.prompts:
+            if not NAME_PATTERN.match(name):
+                problems.append(f"提示音名称 {name!r} 只能用小写字母、数字、-、_")
+        for name in self.queues:
+            if not NAME_PATTERN.match(name):
+                problems.append(f"队列名称 {name!r} 只能用小写字母、数字、-、_")
+        for key, option in self.options.items():
+            if not KEY_PATTERN.match(key):
+                problems.append(f"按键 {key!r} 不是单个 0-9、* 或 #")
+            if option.queue and option.queue not in self.queues:
+                problems.append(f"按键 {key} 指向不存在的队列 {option.queue}")
+        if self.default_queue not in self.queues:
+            problems.append(f"默认队列 {self.default_queue} 不存在")
+        if not any(o.route is RouteKind.EMERGENCY for o in self.options.values()):
+            problems.append("菜单必须有一个紧急求助 (110) 选项")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+    @property
+    def emergency_keys(self) -> str:
+        return "".join(k for k, o in self.options.items() if o.route is RouteKind.EMERGENCY)
+
+
+def parse_menu(text: str) -> Menu:
+    """Validate menu YAML text; raises ``ValueError`` saying what is wrong, in Chinese."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"菜单文件不是合法的 YAML：{exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError("菜单文件必须是一个映射 (mapping)")
+    return Menu.model_validate(data)
+
+
+def load_menu(path: Path) -> Menu:
+    return parse_menu(path.read_text(encoding="utf-8"))
