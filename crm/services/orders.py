@@ -115,9 +115,7 @@ def _facts(ticket: Ticket, detail: TicketDetail) -> OrderFacts:
 
 
 def _alert(session: Session, ticket: Ticket, kind: str, audience: str, message: str) -> None:
-    session.add(
-        Alert(kind=kind, audience=audience, ticket_id=ticket.id, message=message, data={})
-    )
+    session.add(Alert(kind=kind, audience=audience, ticket_id=ticket.id, message=message, data={}))
 
 
 def _transition(
@@ -191,9 +189,7 @@ def _special_line(session: Session, number: str | None) -> SpecialLine | None:
     return SpecialLine(row.number, row.name, row.scope, tuple(row.keywords))
 
 
-def _store_classification(
-    detail: TicketDetail, cls: Classification, deadlines: Deadlines
-) -> None:
+def _store_classification(detail: TicketDetail, cls: Classification, deadlines: Deadlines) -> None:
     detail.call_type = cls.call_type.value
     detail.contact_number = cls.contact_number
     detail.forwardable = cls.forwardable
@@ -588,9 +584,7 @@ def return_visit(
     return visit
 
 
-def archive(
-    session: Session, ticket_id: int, actor: Viewer, now: datetime | None = None
-) -> Ticket:
+def archive(session: Session, ticket_id: int, actor: Viewer, now: datetime | None = None) -> Ticket:
     ticket = get_ticket(session, ticket_id)
     _transition(session, ticket, get_detail(session, ticket_id), Action.ARCHIVE, actor, now=now)
     return ticket
