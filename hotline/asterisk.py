@@ -44,7 +44,17 @@ CONFIG_FILES = (
     "stasis.conf",
     "features.conf",
 )
-INSTANCE_SUBDIRS = ("etc", "lib", "spool", "run", "log", "recordings", "prompts", "prompts/moh")
+INSTANCE_SUBDIRS = (
+    "etc",
+    "lib",
+    "spool",
+    "run",
+    "log",
+    "log/cdr-csv",
+    "recordings",
+    "prompts",
+    "prompts/moh",
+)
 
 
 class AsteriskError(RuntimeError):

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     ami_user: str = "hotline"
     ami_secret: str = ""
     agi_port: int = 4573
+    # Shared secret the FastAGI server presents to the CRM's call-event endpoint.
+    crm_ingest_token: str = ""
     crm_port: int = 8000
 
     database_url: str = ""

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.domain.calltypes import CallType, TicketStatus
-from crm.models.base import Base, utcnow
+from crm.models.base import Base, str_enum, utcnow
 
 
 class Call(Base):
@@ -69,8 +69,10 @@ class Ticket(Base):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), unique=True)
     caller_number: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    call_type: Mapped[CallType | None] = mapped_column(String(16))
-    status: Mapped[TicketStatus] = mapped_column(String(16), default=TicketStatus.REGISTERED)
+    call_type: Mapped[CallType | None] = mapped_column(str_enum(CallType))
+    status: Mapped[TicketStatus] = mapped_column(
+        str_enum(TicketStatus), default=TicketStatus.REGISTERED
+    )
     # The caller's most recent earlier ticket, so a repeat call shows its history at once.
     previous_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     callback_needed: Mapped[bool] = mapped_column(default=False, index=True)

@@ -1,0 +1,54 @@
+"""agi://host/call_end — run by the hangup handler: how the call ended, for its ticket."""
+
+from __future__ import annotations
+
+from agi import variables as v
+from agi.channel import Channel, get_variables
+from agi.handlers.context import HandlerContext
+from crm.calls.events import CallEnded
+from crm.domain.callrecords import talk_seconds
+
+FACTS = (
+    v.HANGUPCAUSE,
+    v.DIALSTATUS,
+    v.QUEUESTATUS,
+    v.MEMBERINTERFACE,
+    v.QEHOLDTIME,
+    v.QUEUED_AT,
+    v.EMERGENCY_FAILED,
+    v.IVR_FALLBACK,
+    v.MIXMONITOR_FILENAME,
+    v.ROUTE,
+)
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+async def call_end(channel: Channel, ctx: HandlerContext) -> None:
+    uniqueid = channel.env.get("agi_uniqueid", "")
+    facts = await get_variables(channel, FACTS)
+    ended = ctx.now()
+    hold = _int(facts[v.QEHOLDTIME])
+    agent = facts[v.MEMBERINTERFACE] or None
+    queued_at = _int(facts[v.QUEUED_AT])
+    route = facts[v.ROUTE] if facts[v.ROUTE] in ("emergency", "queue") else None
+    await ctx.outbox.put(
+        CallEnded(
+            event_id=ctx.event_id("end", uniqueid),
+            uniqueid=uniqueid,
+            occurred_at=ended,
+            caller_number=channel.env.get("agi_callerid") or None,
+            route=route,  # type: ignore[arg-type]
+            hangup_cause=_int(facts[v.HANGUPCAUSE]),
+            dial_status=facts[v.DIALSTATUS] or None,
+            queue_status=facts[v.QUEUESTATUS] or None,
+            agent_interface=agent,
+            hold_seconds=hold,
+            talk_seconds=talk_seconds(ended.timestamp(), queued_at, hold) if agent else None,
+            emergency_failed=facts[v.EMERGENCY_FAILED] or None,
+            recording_path=facts[v.MIXMONITOR_FILENAME] or None,
+            ivr_fallback=facts[v.IVR_FALLBACK] == "1",
+        )
+    )

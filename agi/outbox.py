@@ -1,0 +1,184 @@
+"""The FastAGI server's durable outbox of call events, and their delivery to the CRM.
+
+A call event is written here (SQLite, fsync'd) before the call is routed, then sent to the CRM
+in the background, oldest first, in batches. If the CRM is down or slow the call is not
+delayed: events wait here, across restarts, until the CRM takes them. The CRM applies each
+event id once, so a resend after a lost reply duplicates nothing. An event the CRM rejects as
+invalid is kept with the CRM's answer instead of blocking the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from crm.calls.events import CallEvent
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    rejected TEXT
+);
+"""
+BATCH = 100
+MIN_BACKOFF = 0.2
+MAX_BACKOFF = 5.0
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    event_id: str
+    body: str
+
+
+class Outbox:
+    """A table of events not yet taken by the CRM. One writer thread keeps SQLite simple."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+        self._local = threading.local()
+        self.wakeup = asyncio.Event()
+        self._run(self._create)
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA busy_timeout=10000")
+            self._local.db = db
+        return db
+
+    def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+        return self._executor.submit(fn, *args).result()
+
+    def _create(self) -> None:
+        self._db().executescript(SCHEMA)
+
+    # Writers ---------------------------------------------------------------------------------
+
+    async def put(self, event: CallEvent) -> None:
+        """Durably keep one event; returns once it is on disk."""
+        body = event.model_dump_json()
+        await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._insert, event.event_id, body
+        )
+        self.wakeup.set()
+
+    def put_sync(self, event: CallEvent) -> None:
+        """The same, for process AGI scripts that have no event loop of their own."""
+        self._run(self._insert, event.event_id, event.model_dump_json())
+
+    def _insert(self, event_id: str, body: str) -> None:
+        self._db().execute(
+            "INSERT OR IGNORE INTO outbox (event_id, body, created_at) VALUES (?, ?, ?)",
+            (event_id, body, time.time()),
+        )
+
+    # Delivery --------------------------------------------------------------------------------
+
+    def pending(self, limit: int = BATCH) -> list[Pending]:
+        return [
+            Pending(*row)
+            for row in self._run(
+                lambda: (
+                    self._db()
+                    .execute(
+                        "SELECT id, event_id, body FROM outbox WHERE rejected IS NULL "
+                        "ORDER BY id LIMIT ?",
+                        (limit,),
+                    )
+                    .fetchall()
+                )
+            )
+        ]
+
+    def rejected(self) -> list[tuple[str, str]]:
+        return self._run(
+            lambda: (
+                self._db()
+                .execute("SELECT event_id, rejected FROM outbox WHERE rejected IS NOT NULL")
+                .fetchall()
+            )
+        )
+
+    def _delivered(self, ids: list[int]) -> None:
+        self._db().executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def _reject(self, item_id: int, reason: str) -> None:
+        self._db().execute("UPDATE outbox SET rejected = ? WHERE id = ?", (reason[:2000], item_id))
+
+    def _attempted(self, ids: list[int]) -> None:
+        self._db().executemany(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids]
+        )
+
+    async def deliver_once(self, client: httpx.AsyncClient, url: str, token: str) -> int:
+        """Send what is pending; returns how many the CRM took. Raises if the CRM is away."""
+        batch = await asyncio.to_thread(self.pending)
+        if not batch:
+            return 0
+        headers = {"Authorization": f"Bearer {token}"}
+        payload = {"events": [json.loads(p.body) for p in batch]}
+        ids = [p.id for p in batch]
+        await asyncio.to_thread(self._run, self._attempted, ids)
+        response = await client.post(url, json=payload, headers=headers)
+        if response.status_code == 422 and len(batch) > 1:
+            # One bad event must not hold back the others: send them one by one.
+            taken = 0
+            for item in batch:
+                one = await client.post(
+                    url, json={"events": [json.loads(item.body)]}, headers=headers
+                )
+                taken += await self._settle(one, [item])
+            return taken
+        return await self._settle(response, batch)
+
+    async def _settle(self, response: httpx.Response, batch: list[Pending]) -> int:
+        if response.status_code == 200:
+            await asyncio.to_thread(self._run, self._delivered, [p.id for p in batch])
+            return len(batch)
+        if response.status_code == 422:
+            log.error("CRM rejected event %s: %s", batch[0].event_id, response.text)
+            await asyncio.to_thread(self._run, self._reject, batch[0].id, response.text)
+            return 0
+        raise httpx.HTTPStatusError(
+            f"CRM answered {response.status_code}", request=response.request, response=response
+        )
+
+    async def deliver_forever(self, url: str, token: str, timeout: float) -> None:
+        """Deliver as events arrive; back off while the CRM is unreachable, never give up."""
+        backoff = MIN_BACKOFF
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            while True:
+                self.wakeup.clear()
+                try:
+                    while await self.deliver_once(client, url, token):
+                        pass
+                    backoff = MIN_BACKOFF
+                    await self.wakeup.wait()
+                except (httpx.HTTPError, OSError) as exc:
+                    log.warning("CRM unreachable (%s); retrying in %.1f s", exc, backoff)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wakeup.wait(), backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)

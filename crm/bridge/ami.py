@@ -1,0 +1,128 @@
+"""The CRM's AMI connection: panoramisk's Manager, wrapped where it is weak.
+
+panoramisk reconnects by itself and resends waiting actions, but it has no back-pressure on
+event callbacks and some action futures never complete. Here every event goes through one
+bounded queue consumed by one task (events are applied in order, a slow database never blocks
+the socket reader), and every action has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from panoramisk import Manager
+
+from crm.bridge.translate import translate
+from crm.calls.events import CallEvent
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[CallEvent], Awaitable[object]]
+ConnectHook = Callable[[], Awaitable[None]]
+RawListener = Callable[[Mapping[str, str]], None]
+
+BACKLOG = 10_000
+
+
+class AmiError(RuntimeError):
+    """Asterisk refused an action, or did not answer in time."""
+
+
+class AmiBridge:
+    def __init__(self, settings: Settings, sink: EventSink) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.on_connect: list[ConnectHook] = []
+        self.raw_listeners: list[RawListener] = []
+        self.events: asyncio.Queue[Mapping[str, str]] = asyncio.Queue(BACKLOG)
+        self.connected = asyncio.Event()
+        self.manager: Manager | None = None
+        self._consumer: asyncio.Task[None] | None = None
+        self.dropped = 0
+
+    async def start(self) -> None:
+        """Connect in the background; the CRM serves HTTP whether or not Asterisk is up."""
+        loop = asyncio.get_running_loop()
+        self.manager = Manager(
+            loop=loop,
+            host=self.settings.bind_address,
+            port=self.settings.ami_port,
+            username=self.settings.ami_user,
+            secret=self.settings.ami_secret,
+            ping_delay=5,
+            ping_interval=5,
+            reconnect_timeout=1,
+            on_login=self._logged_in,
+            on_disconnect=self._disconnected,
+        )
+        self.manager.register_event("*", self._received)
+        self._consumer = asyncio.create_task(self._consume(), name="ami-events")
+        self.manager.connect()
+
+    async def stop(self) -> None:
+        if self.manager is not None:
+            self.manager.close()
+        if self._consumer is not None:
+            self._consumer.cancel()
+
+    def _logged_in(self, manager: Manager) -> None:
+        log.info("AMI: logged in to %s:%s", self.settings.bind_address, self.settings.ami_port)
+        self.connected.set()
+        for hook in self.on_connect:
+            asyncio.ensure_future(self._run_hook(hook))
+
+    async def _run_hook(self, hook: ConnectHook) -> None:
+        try:
+            await hook()
+        except Exception:
+            log.exception("AMI: connect hook %s failed", hook)
+
+    def _disconnected(self, manager: Manager, exc: Exception | None) -> None:
+        log.warning("AMI: connection lost (%s); reconnecting", exc)
+        self.connected.clear()
+
+    def _received(self, manager: Manager, message: Mapping[str, str]) -> None:
+        headers = dict(message)
+        for listener in self.raw_listeners:
+            listener(headers)
+        try:
+            self.events.put_nowait(headers)
+        except asyncio.QueueFull:
+            # Never block the AMI reader: the FastAGI outbox still records every call.
+            self.dropped += 1
+            log.error("AMI: event backlog full, dropped %s", headers.get("Event"))
+
+    async def _consume(self) -> None:
+        while True:
+            headers = await self.events.get()
+            try:
+                event = translate(headers)
+                if event is not None:
+                    await self.sink(event)
+            except Exception:
+                log.exception("AMI: could not apply %r", headers.get("Event"))
+
+    async def action(
+        self, action: dict[str, Any], *, as_list: bool = False, timeout: float = 5.0
+    ) -> list[Mapping[str, str]]:
+        """Send an action and wait for its answer (all messages of a list action).
+
+        ``as_list`` is always explicit: panoramisk guesses from the reply text otherwise, and
+        guesses wrong for QueueAdd ("Added interface to queue"), whose future then never ends.
+        """
+        if self.manager is None or not self.connected.is_set():
+            raise AmiError("未连接到 Asterisk 管理接口 (AMI)")
+        try:
+            pending = self.manager.send_action(action, as_list=as_list)
+            result = await asyncio.wait_for(pending, timeout)
+        except TimeoutError as exc:
+            raise AmiError(f"Asterisk 未在 {timeout:.0f} 秒内回应 {action['Action']}") from exc
+        messages = result if isinstance(result, list) else [result]
+        first = messages[0] if messages else {}
+        if first.get("Response") == "Error":
+            raise AmiError(first.get("Message", "error"))
+        return messages

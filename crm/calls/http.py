@@ -1,0 +1,130 @@
+"""HTTP routes of the call path: event ingestion (for the FastAGI server) and call look-ups."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.calls.events import CallEvent
+from crm.domain.callrecords import CallOutcome
+from crm.models import Call, Ticket
+
+router = APIRouter(tags=["calls"])
+
+
+class EventBatch(BaseModel):
+    events: list[CallEvent] = Field(min_length=1, max_length=500)
+
+
+class AppliedEvent(BaseModel):
+    event_id: str
+    ticket: str
+
+
+def get_session(request: Request) -> Any:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def require_ingest_token(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Only the hotline's own FastAGI server may write call events."""
+    expected = f"Bearer {request.app.state.settings.crm_ingest_token}"
+    if not authorization or not secrets.compare_digest(authorization.encode(), expected.encode()):
+        raise HTTPException(status_code=401, detail="缺少或错误的呼叫事件令牌")
+
+
+@router.post(
+    "/api/call-events",
+    response_model=list[AppliedEvent],
+    dependencies=[Depends(require_ingest_token)],
+)
+async def post_call_events(batch: EventBatch, request: Request) -> list[AppliedEvent]:
+    """Apply events in order; an event already applied is acknowledged again, not repeated."""
+    state = request.app.state
+    applied = []
+    for event in batch.events:
+        ticket = await state.apply(event)
+        applied.append(AppliedEvent(event_id=event.event_id, ticket=ticket.number))
+    return applied
+
+
+def call_view(call: Call) -> dict[str, Any]:
+    ticket = call.ticket
+    return {
+        "uniqueid": call.uniqueid,
+        "caller_number": call.caller_number,
+        "started_at": call.started_at,
+        "ended_at": call.ended_at,
+        "ivr_path": call.ivr_path,
+        "ivr_choice": call.ivr_choice,
+        "ivr_fallback": call.ivr_fallback,
+        "route": call.route,
+        "route_reason": call.route_reason,
+        "urgent_words": call.urgent_words,
+        "queue": call.queue,
+        "agent_interface": call.agent_interface,
+        "hold_seconds": call.hold_seconds,
+        "ring_seconds": call.ring_seconds,
+        "talk_seconds": call.talk_seconds,
+        "hangup_cause": call.hangup_cause,
+        "outcome": call.outcome,
+        "outcome_label": CallOutcome(call.outcome).label,
+        "transferred_to_110": call.transferred_to_110,
+        "emergency_dial_status": call.emergency_dial_status,
+        "recording_path": call.recording_path,
+        "ticket": ticket_view(ticket) if ticket else None,
+    }
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "caller_number": ticket.caller_number,
+        "created_at": ticket.created_at,
+        "call_type": ticket.call_type,
+        "call_type_label": ticket.call_type.label if ticket.call_type else None,
+        "status": ticket.status,
+        "status_label": ticket.status.label,
+        "callback_needed": ticket.callback_needed,
+        "handling_note": ticket.handling_note,
+        "archived_at": ticket.archived_at,
+        "previous_ticket": ticket.previous_ticket.number if ticket.previous_ticket else None,
+    }
+
+
+@router.get("/api/calls")
+def list_calls(
+    session: Annotated[Session, Depends(get_session)],
+    caller: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    query = select(Call).options(selectinload(Call.ticket)).order_by(Call.id.desc())
+    if caller:
+        query = query.where(Call.caller_number == caller)
+    return [call_view(c) for c in session.scalars(query.limit(min(max(limit, 1), 500)))]
+
+
+@router.get("/api/calls/{uniqueid}")
+def get_call(uniqueid: str, session: Annotated[Session, Depends(get_session)]) -> dict[str, Any]:
+    call = session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
+    if call is None:
+        raise HTTPException(status_code=404, detail=f"没有这通电话：{uniqueid}")
+    return call_view(call)
+
+
+@router.get("/api/callbacks")
+def list_callbacks(session: Annotated[Session, Depends(get_session)]) -> list[dict[str, Any]]:
+    """未接来电回拨: callers who gave up before a person answered, oldest first."""
+    query = (
+        select(Ticket)
+        .where(Ticket.callback_needed.is_(True), Ticket.callback_done_at.is_(None))
+        .order_by(Ticket.created_at)
+    )
+    return [ticket_view(t) for t in session.scalars(query)]

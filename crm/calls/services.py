@@ -1,0 +1,276 @@
+"""Apply call events to the database: the call record, its ticket, call-backs and alerts.
+
+Every producer's events come through :func:`apply_event`. Events may arrive late or out of order
+(the FastAGI outbox replays after a CRM outage; the AMI bridge sees nothing while the CRM is
+down), so each one fills in what it knows and never erases what another already recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.calls import events as ev
+from crm.db import transaction
+from crm.domain.callrecords import (
+    CallOutcome,
+    is_known_number,
+    needs_callback,
+    normalise_number,
+    outcome_at_end,
+    ticket_number,
+)
+from crm.domain.calltypes import CallType, TicketStatus
+from crm.models import Alert, Call, IngestedEvent, Ticket
+
+log = logging.getLogger(__name__)
+
+FINAL_OUTCOMES = {CallOutcome.TRANSFERRED_110, CallOutcome.ANSWERED}
+
+
+class TicketClock:
+    """The local calendar tickets are numbered by (Asia/Shanghai unless configured)."""
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+
+    def day_of(self, moment: datetime) -> str:
+        return moment.astimezone(self.zone).strftime("%Y%m%d")
+
+
+def apply_event(factory: sessionmaker[Session], event: ev.CallEvent, clock: TicketClock) -> Ticket:
+    """Apply one event exactly once; returns the call's ticket.
+
+    Two producers may create the same call at the same moment; the loser of that race sees an
+    integrity error and simply applies its event again on top of the winner's record.
+    """
+    for attempt in range(3):
+        try:
+            with transaction(factory) as session:
+                return _apply(session, event, clock)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("concurrent write for call %s, applying %s again", event.uniqueid, event.kind)
+    raise AssertionError("unreachable")
+
+
+def _apply(session: Session, event: ev.CallEvent, clock: TicketClock) -> Ticket:
+    call = _call_for(session, event, clock)
+    assert call.ticket is not None
+    if session.get(IngestedEvent, event.event_id) is not None:
+        return call.ticket
+    session.add(IngestedEvent(event_id=event.event_id, kind=event.kind))
+    HANDLERS[type(event)](session, call, call.ticket, event)  # type: ignore[operator]
+    session.flush()
+    return call.ticket
+
+
+def _call_for(session: Session, event: ev.CallEvent, clock: TicketClock) -> Call:
+    """The call this event is about, created with its ticket on first sight."""
+    call = session.scalars(select(Call).where(Call.uniqueid == event.uniqueid)).one_or_none()
+    if call is not None:
+        return call
+    number = normalise_number(event.caller_number)
+    call = Call(
+        uniqueid=event.uniqueid,
+        caller_number=number,
+        started_at=event.occurred_at,
+        ivr_path=[],
+        urgent_words=[],
+        outcome=CallOutcome.IN_IVR,
+    )
+    session.add(call)
+    session.flush()
+    call.ticket = Ticket(
+        number=_next_ticket_number(session, clock.day_of(event.occurred_at)),
+        caller_number=number,
+        created_at=event.occurred_at,
+        status=TicketStatus.REGISTERED,
+        previous_ticket_id=_latest_ticket_id(session, number),
+    )
+    session.flush()
+    return call
+
+
+def _next_ticket_number(session: Session, day: str) -> str:
+    # One statement that both SQLite (3.35+) and PostgreSQL run atomically.
+    sequence = session.execute(
+        text(
+            "INSERT INTO ticket_counters (day, last) VALUES (:day, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
+        ),
+        {"day": day},
+    ).scalar_one()
+    return ticket_number(datetime.strptime(day, "%Y%m%d").date(), sequence)
+
+
+def _latest_ticket_id(session: Session, number: str, before_id: int | None = None) -> int | None:
+    if not is_known_number(number):
+        return None
+    query = select(Ticket.id).where(Ticket.caller_number == number)
+    if before_id is not None:
+        query = query.where(Ticket.id < before_id)
+    return session.scalars(query.order_by(Ticket.id.desc()).limit(1)).first()
+
+
+# Handlers, one per event type ------------------------------------------------------------------
+
+
+def _started(session: Session, call: Call, ticket: Ticket, event: ev.CallStarted) -> None:
+    call.linkedid = event.linkedid or call.linkedid
+    call.channel = event.channel or call.channel
+    call.caller_name = event.caller_name or call.caller_name
+    call.dialled_number = event.dialled_number or call.dialled_number
+    call.started_at = min(call.started_at, event.occurred_at)
+    number = normalise_number(event.caller_number)
+    if is_known_number(number) and not is_known_number(call.caller_number):
+        # The call was first seen through an event that did not carry the number.
+        call.caller_number = ticket.caller_number = number
+        ticket.previous_ticket_id = _latest_ticket_id(session, number, before_id=ticket.id)
+
+
+def _routed(session: Session, call: Call, ticket: Ticket, event: ev.CallRouted) -> None:
+    call.route = event.route
+    call.route_reason = event.reason
+    call.ivr_path = list(event.ivr_path)
+    call.ivr_choice = event.label
+    call.urgent_words = list(event.urgent_words)
+    call.queue = event.queue or call.queue
+    call.queue_priority = event.priority
+    if event.route == "emergency":
+        ticket.call_type = CallType.EMERGENCY
+        if call.outcome == CallOutcome.IN_IVR:
+            call.outcome = CallOutcome.RINGING_110
+        why = f"语音识别到：{'、'.join(event.urgent_words)}" if event.urgent_words else "按键选择"
+        session.add(
+            Alert(
+                kind="emergency",
+                audience="hotline_leader",
+                ticket_id=ticket.id,
+                message=(
+                    f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110"
+                ),
+                data={"ticket": ticket.number, "caller": call.caller_number},
+            )
+        )
+    else:
+        if event.call_type and ticket.call_type is None:
+            ticket.call_type = CallType(event.call_type)
+        if call.outcome == CallOutcome.IN_IVR:
+            call.outcome = CallOutcome.QUEUED
+
+
+def _queue_joined(session: Session, call: Call, ticket: Ticket, event: ev.QueueJoined) -> None:
+    call.queue = event.queue
+    call.queued_at = call.queued_at or event.occurred_at
+    if call.outcome in (CallOutcome.IN_IVR, CallOutcome.RINGING_110):
+        call.outcome = CallOutcome.QUEUED
+
+
+def _agent_ringing(session: Session, call: Call, ticket: Ticket, event: ev.AgentRinging) -> None:
+    call.agent_called_at = call.agent_called_at or event.occurred_at
+    call.queue = event.queue or call.queue
+
+
+def _agent_answered(session: Session, call: Call, ticket: Ticket, event: ev.AgentAnswered) -> None:
+    call.agent_interface = event.agent_interface
+    call.answered_at = call.answered_at or event.occurred_at
+    call.hold_seconds = event.hold_seconds if event.hold_seconds is not None else call.hold_seconds
+    call.ring_seconds = event.ring_seconds if event.ring_seconds is not None else call.ring_seconds
+    call.queue = event.queue or call.queue
+    call.outcome = CallOutcome.ANSWERED
+    ticket.callback_needed = False
+
+
+def _agent_completed(
+    session: Session, call: Call, ticket: Ticket, event: ev.AgentCompleted
+) -> None:
+    call.agent_interface = event.agent_interface
+    call.talk_seconds = event.talk_seconds if event.talk_seconds is not None else call.talk_seconds
+    call.hold_seconds = event.hold_seconds if event.hold_seconds is not None else call.hold_seconds
+    call.outcome = CallOutcome.ANSWERED
+
+
+def _queue_abandoned(
+    session: Session, call: Call, ticket: Ticket, event: ev.QueueAbandoned
+) -> None:
+    call.queue = event.queue or call.queue
+    call.hold_seconds = event.hold_seconds if event.hold_seconds is not None else call.hold_seconds
+    if call.outcome not in FINAL_OUTCOMES:
+        call.outcome = CallOutcome.ABANDONED_IN_QUEUE
+        ticket.callback_needed = needs_callback(call.outcome, call.caller_number)
+
+
+def _emergency_dial_ended(
+    session: Session, call: Call, ticket: Ticket, event: ev.EmergencyDialEnded
+) -> None:
+    call.emergency_dial_status = event.dial_status
+    if event.dial_status == "ANSWER":
+        _mark_transferred(call, ticket, event.occurred_at)
+
+
+def _recording_started(
+    session: Session, call: Call, ticket: Ticket, event: ev.RecordingStarted
+) -> None:
+    call.recording_path = event.path
+
+
+def _ended(session: Session, call: Call, ticket: Ticket, event: ev.CallEnded) -> None:
+    call.ended_at = event.occurred_at
+    call.hangup_cause = event.hangup_cause
+    call.ivr_fallback = call.ivr_fallback or event.ivr_fallback
+    call.recording_path = event.recording_path or call.recording_path
+    if event.emergency_failed:
+        call.emergency_dial_status = event.emergency_failed
+    elif event.dial_status and call.route == "emergency":
+        call.emergency_dial_status = event.dial_status
+    if event.agent_interface:
+        call.agent_interface = event.agent_interface
+    if event.hold_seconds is not None and call.hold_seconds is None:
+        call.hold_seconds = event.hold_seconds
+    if event.talk_seconds is not None and call.talk_seconds is None and event.agent_interface:
+        call.talk_seconds = event.talk_seconds
+    # Without the IVR's own event (its server was down) the dialplan's route still counts.
+    call.route = call.route or event.route
+    outcome = outcome_at_end(
+        route=call.route,
+        dial_status=call.emergency_dial_status,
+        agent_answered=bool(call.agent_interface),
+    )
+    if call.outcome not in FINAL_OUTCOMES or outcome in FINAL_OUTCOMES:
+        call.outcome = outcome
+    if call.outcome == CallOutcome.TRANSFERRED_110:
+        _mark_transferred(call, ticket, event.occurred_at)
+    ticket.callback_needed = needs_callback(CallOutcome(call.outcome), call.caller_number)
+
+
+def _mark_transferred(call: Call, ticket: Ticket, moment: datetime) -> None:
+    """Emergency rule: transferred to 110, recorded and archived at once."""
+    call.transferred_to_110 = True
+    call.outcome = CallOutcome.TRANSFERRED_110
+    ticket.call_type = CallType.EMERGENCY
+    ticket.callback_needed = False
+    ticket.handling_note = "已转110（城市应急指挥中心），已报告热线负责人"
+    if ticket.status != TicketStatus.ARCHIVED:
+        ticket.status = TicketStatus.ARCHIVED
+        ticket.archived_at = moment
+
+
+HANDLERS = {
+    ev.CallStarted: _started,
+    ev.CallRouted: _routed,
+    ev.QueueJoined: _queue_joined,
+    ev.AgentRinging: _agent_ringing,
+    ev.AgentAnswered: _agent_answered,
+    ev.AgentCompleted: _agent_completed,
+    ev.QueueAbandoned: _queue_abandoned,
+    ev.EmergencyDialEnded: _emergency_dial_ended,
+    ev.RecordingStarted: _recording_started,
+    ev.CallEnded: _ended,
+}

@@ -1,0 +1,258 @@
+"""Real SIP peers for the tests: sipp as the citizen, as an agent's phone and as 110.
+
+Scenarios are rendered per call because sipp's ``play_pcap_audio`` takes a fixed path (one
+scenario per DTMF digit). The captures come with Debian's sip-tester package.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PCAPS = Path("/usr/share/sip-tester")
+SPEECH = PCAPS / "g711a.pcap"
+
+SDP = """v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+"""
+
+CALLER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="citizen calls the hotline">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: sip:{caller}@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+{sdp}
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: sip:{caller}@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+{actions}
+  <send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: sip:{caller}@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+
+ANSWERER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answering phone">
+  <recv request="INVITE" crlf="true"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+]]></send>
+  <pause milliseconds="{ring_ms}"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+{sdp}
+]]></send>
+  <recv request="ACK" rtd="true" crlf="true"/>
+  <nop><action><exec play_pcap_audio="{speech}"/></action></nop>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+]]></send>
+</scenario>
+"""
+
+BUSY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="busy line">
+  <recv request="INVITE" crlf="true"/>
+  <send><![CDATA[
+SIP/2.0 486 Busy Here
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dtmf_pcap(key: str) -> Path:
+    name = {"*": "star", "#": "pound"}.get(key, key)
+    return PCAPS / f"dtmf_2833_{name}.pcap"
+
+
+def caller_scenario(
+    keys: str = "", hold_ms: int = 8000, caller: str = "13800138000", speech: bool = True
+) -> str:
+    """A citizen: waits 1.5 s after the answer, presses ``keys``, talks, hangs up."""
+    actions = ['  <pause milliseconds="1500"/>']
+    for key in keys:
+        actions.append(f'  <nop><action><exec play_pcap_audio="{dtmf_pcap(key)}"/></action></nop>')
+        actions.append('  <pause milliseconds="400"/>')
+    if speech:
+        actions.append(f'  <nop><action><exec play_pcap_audio="{SPEECH}"/></action></nop>')
+    actions.append(f'  <pause milliseconds="{hold_ms}"/>')
+    return CALLER.format(caller=caller, sdp=SDP, actions="\n".join(actions))
+
+
+def answerer_scenario(ring_ms: int = 500) -> str:
+    return ANSWERER.format(ring_ms=ring_ms, sdp=SDP, speech=SPEECH)
+
+
+@dataclass
+class Sipp:
+    """One sipp process; ``wait`` returns its exit code (0: every call succeeded)."""
+
+    argv: list[str]
+    workdir: Path
+    process: subprocess.Popen[bytes] | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.workdir / "sipp.out"
+
+    def start(self) -> Sipp:
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                self.argv,
+                cwd=self.workdir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        return self
+
+    def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def output(self) -> str:
+        texts = [self.log.read_text(errors="replace")]
+        for path in self.workdir.glob("*errors.log"):
+            texts.append(path.read_text(errors="replace")[-3000:])
+        return "\n".join(texts)
+
+
+def sipp_binary() -> str:
+    path = shutil.which("sipp")
+    if not path:
+        raise RuntimeError("sipp is missing: apt-get install sip-tester (the setup does this)")
+    return path
+
+
+def run_scenario(
+    workdir: Path,
+    scenario: str,
+    *,
+    port: int,
+    target: str | None = None,
+    service: str = "",
+    calls: int = 1,
+    rate: float = 1.0,
+    extra: list[str] | None = None,
+    media_port: int | None = None,
+) -> Sipp:
+    """Start sipp with a rendered scenario, bound to 127.0.0.1:port."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "scenario.xml").write_text(scenario)
+    argv = [
+        sipp_binary(),
+        "-sf",
+        "scenario.xml",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(media_port or free_port()),
+        "-cp",
+        str(free_port()),
+        "-m",
+        str(calls),
+        "-r",
+        str(rate),
+        "-nostdin",
+        "-trace_err",
+        "-timeout",
+        "120",
+        "-timeout_error",
+    ]
+    if service:
+        argv += ["-s", service]
+    argv += extra or []
+    if target:
+        argv.append(target)
+    return Sipp(argv, workdir).start()
