@@ -298,6 +298,33 @@ def archive_emergency(
     """
     ticket = get_ticket(session, ticket_id)
     detail = session.get(TicketDetail, ticket.id)
+    if detail is None and ticket.status == TicketStatus.ARCHIVED:
+        # The call path already archived it at the 110 transfer and alerted the hotline leader:
+        # only the rules' record is missing. Write it without a second transition or alert.
+        cls = classify(
+            Intake(
+                CallType.EMERGENCY,
+                ticket.content or "",
+                contact_number=contact_number or ticket.caller_number,
+            )
+        )
+        start = called_at(ticket)
+        detail = TicketDetail(
+            ticket_id=ticket.id,
+            taken_by=actor.username,
+            called_at=start,
+            requested_type=CallType.EMERGENCY.value,
+            question=ticket.content or "",
+            location=location,
+            result=msg.EMERGENCY_ARCHIVED,
+        )
+        _store_classification(detail, cls, compute_deadlines(CallType.EMERGENCY, start))
+        session.add(detail)
+        session.flush()
+        audit.record(
+            session, actor.username, "register", "ticket", ticket.id, call_type="emergency"
+        )
+        return ticket
     if detail is None:
         form = RegistrationForm(
             CallType.EMERGENCY,

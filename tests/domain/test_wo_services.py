@@ -216,3 +216,21 @@ def test_agent_cannot_dispatch(db: Session) -> None:
     )
     with pytest.raises(Forbidden):
         orders.dispatch(db, t.id, unit(db, "city-water").id, AGENT)
+
+
+def test_emergency_already_archived_by_call_path_gets_its_record_once(db: Session) -> None:
+    t = new_ticket(db, "13900000002", cn(10, 2, 3))
+    t.status, t.call_type, t.archived_at = S.ARCHIVED, CallType.EMERGENCY, cn(10, 2, 3, 1)
+    orders.archive_emergency(db, t.id, orders.SYSTEM, location="车站广场")
+    detail = db.get(TicketDetail, t.id)
+    assert detail is not None and detail.call_type == "emergency" and detail.location == "车站广场"
+    assert t.status == S.ARCHIVED and t.archived_at == cn(10, 2, 3, 1)
+    assert db.scalars(select(Alert).where(Alert.ticket_id == t.id)).all() == []
+
+
+def test_new_ticket_numbers_share_the_call_path_counter(db: Session) -> None:
+    from crm.services.numbering import next_ticket_number
+
+    assert next_ticket_number(db, cn(11, 28, 9)) == "20261128-0001"
+    assert next_ticket_number(db, cn(11, 28, 23, 59)) == "20261128-0002"
+    assert next_ticket_number(db, cn(11, 29, 0, 1)) == "20261129-0001"
