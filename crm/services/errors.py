@@ -9,6 +9,14 @@ class NotFound(LookupError):
         self.message = f"{what} {key} 不存在"
 
 
+class InvalidInput(ValueError):
+    """A request that is well-formed but makes no sense (an end date before the start)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class Forbidden(PermissionError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
