@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,11 @@ class RegistrationIn(BaseModel):
     special_line_number: str | None = Field(None, description="告知来电人拨打的专线")
     reply_requested: bool = False
     assigned_reviewer: str | None = Field(None, description="举报件指定审核人员")
+    transferred_to_110: bool | None = Field(None, description="紧急求助是否已转110；空：按通话记录")
+    general_info: bool = Field(False, description="一般社会信息，告知拨打114")
+    about_sms: bool = Field(False, description="咨询部门短信")
+    all_channels_tried: bool = Field(False, description="投诉人已穷尽各渠道，仅做安抚")
+    abnormal: Literal["fraud", "harassment"] | None = Field(None, description="异常来电：诈骗/骚扰")
 
 
 class DispatchIn(BaseModel):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from crm.domain import messages as msg
 from crm.domain.calltypes import CallType
-from crm.domain.limits import rule_for
+from crm.domain.limits import GENERAL_INFO_NUMBER, rule_for
 from crm.domain.phones import normalize_phone
 from crm.domain.special_lines import SpecialLine
 
@@ -40,6 +40,11 @@ class Intake:
     body: BodyFacts | None = None
     special_line: SpecialLine | None = None  # the agent referred the caller to this line
     reply_requested: bool = False  # suggestion/praise: the caller insists on a reply
+    transferred_to_110: bool = True  # emergency: False when the 110 transfer did not happen
+    general_info: bool = False  # shops, phone numbers …: tell the caller to dial 114
+    about_sms: bool = False  # "I got an SMS from a department": not sent by the hotline
+    all_channels_tried: bool = False  # complaint: the caller already tried every channel
+    abnormal: str | None = None  # call-emergency plan: "fraud" | "harassment"
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,13 @@ RULE_NOT_FORWARDABLE = "complaint_or_report_missing_target_or_contact"
 RULE_REPORT_CONFIDENTIAL = "report_confidential_leader_first"
 RULE_SUGGESTION_PASSED_ON = "suggestion_praise_passed_on"
 RULE_INVALID = "invalid_recorded_as_other"
+RULE_EMERGENCY_DISPATCH = "emergency_not_transferred_dispatched_at_once"
+RULE_GENERAL_INFO = "general_information_dial_114"
+RULE_SMS = "sms_not_from_hotline"
+RULE_COMFORT_ONLY = "all_channels_tried_comfort_only"
+RULE_FRAUD = "abnormal_call_fraud"
+RULE_HARASSMENT = "abnormal_call_harassment"
+ABNORMAL_KINDS = ("fraud", "harassment")
 
 _ABOUT_A_BODY = {CallType.COMPLAINT, CallType.SUGGESTION, CallType.PRAISE}
 
@@ -77,6 +89,32 @@ def classify(intake: Intake) -> Classification:
     call_type = CallType(intake.call_type)
     contact = normalize_phone(intake.contact_number)
     base = {"contact_number": contact, "reply_requested": intake.reply_requested}
+
+    if intake.abnormal is not None:
+        if intake.abnormal not in ABNORMAL_KINDS:
+            raise ValueError(f"abnormal must be one of {ABNORMAL_KINDS}")
+        fraud = intake.abnormal == "fraud"
+        return Classification(
+            call_type=CallType.INVALID,
+            forwardable=False,
+            archive_now=True,
+            refer_number=rule_for(CallType.EMERGENCY).transfer_to if fraud else None,
+            tell_caller=(msg.FRAUD_WARNING,) if fraud else (),
+            notes=(msg.ABNORMAL_FRAUD if fraud else msg.ABNORMAL_HARASSMENT,),
+            rules=(RULE_FRAUD if fraud else RULE_HARASSMENT,),
+            **base,
+        )
+
+    if call_type is CallType.EMERGENCY and not intake.transferred_to_110:
+        return Classification(
+            call_type=call_type,
+            forwardable=True,
+            archive_now=False,
+            notify_hotline_leader=True,
+            notes=(msg.EMERGENCY_DISPATCHED,),
+            rules=(RULE_EMERGENCY_DISPATCH,),
+            **base,
+        )
 
     if call_type is CallType.EMERGENCY:
         return Classification(
@@ -100,6 +138,41 @@ def classify(intake: Intake) -> Classification:
             tell_caller=(msg.SPECIAL_LINE.format(name=line.name, number=line.number),),
             notes=(f"转{line.name}专线{line.number}",),
             rules=(RULE_SPECIAL_LINE,),
+            **base,
+        )
+
+    if intake.general_info:
+        return Classification(
+            call_type=CallType.CONSULTATION,
+            forwardable=False,
+            archive_now=True,
+            refer_number=GENERAL_INFO_NUMBER,
+            tell_caller=(msg.GENERAL_INFO,),
+            rules=(RULE_GENERAL_INFO,),
+            **base,
+        )
+
+    if intake.about_sms:
+        body = intake.body.name if intake.body else "发送短信的部门"
+        number = intake.body.complaint_number if intake.body else None
+        return Classification(
+            call_type=CallType.CONSULTATION,
+            forwardable=False,
+            archive_now=True,
+            refer_number=number,
+            tell_caller=(msg.SMS_NOT_FROM_HOTLINE.format(body=body, number=number or "—"),),
+            rules=(RULE_SMS,),
+            **base,
+        )
+
+    if call_type is CallType.COMPLAINT and intake.all_channels_tried:
+        return Classification(
+            call_type=call_type,
+            forwardable=False,
+            archive_now=True,
+            tell_caller=(msg.COMFORT_ONLY,),
+            notes=(msg.ALL_CHANNELS_TRIED,),
+            rules=(RULE_COMFORT_ONLY,),
             **base,
         )
 

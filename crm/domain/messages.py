@@ -16,10 +16,17 @@ SUGGESTION_PASSED_ON = "您的意见建议我们将转交相关单位。"
 REPLY_DEADLINE = "我们将在{due}前答复您。"
 SMS_NOT_FROM_HOTLINE = "该短信并非12345热线发送，请联系{body}，电话{number}。"
 
+FRAUD_WARNING = "请勿向他人透露个人信息和银行账户，如已受骗请立即拨打110向公安机关报案。"
+COMFORT_ONLY = "您反映的问题已通过各渠道处理，我们理解您的心情，请保重。"
+
 # Notes recorded on orders.
 CHASE_NOTE = "催单：定单{number}"
 INVALID_NON_MEMBER = "所涉单位“{unit}”既非热线成员单位也非政府部门，按无效（其他）登记。"
 INVALID_NON_MEMBER_GOVERNMENT = "所涉单位“{unit}”为非成员政府部门，登记后归档。"
+EMERGENCY_DISPATCHED = "紧急求助未能转110，按紧急工单下派，已报热线负责人。"
+ABNORMAL_FRAUD = "异常来电：疑似诈骗，已提醒来电人并引导报警。"
+ABNORMAL_HARASSMENT = "异常来电：骚扰电话，已记录来电信息。"
+ALL_CHANNELS_TRIED = "来电人已穷尽各种渠道，仅做安抚。"
 EMERGENCY_ARCHIVED = "已转110紧急处置，按咨询类工单记录并办结归档，已报热线负责人。"
 REDISPATCH_OF = "重派：原定单{number}（{reason}），请特别跟进。"
 REDISPATCH_REASON_OVERDUE = "原定单已超时"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from crm.domain.access import OrderVisibility, Viewer, can_read
 from crm.domain.calltypes import CallType, TicketStatus
+from crm.domain.limits import rule_for
 from crm.domain.phones import mask_phone
 from crm.domain.workcalendar import CHINA_TZ, to_china
 from crm.models.calls import Call, Ticket
@@ -170,6 +171,8 @@ class _Acc:
     orders_due: int = 0
     orders_on_time: int = 0
     redispatches: int = 0
+    talks: int = 0
+    talks_within_target: int = 0
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -185,7 +188,9 @@ def figures(
     has no type or unit until registered); resolution rate and satisfaction (4 or 5 of 5) from
     return visits; on-time reply rate = work orders replied by their feedback limit / work orders
     whose limit has passed or that were replied; repeat-repair rate = tickets that re-dispatch an
-    earlier order / tickets.
+    earlier order / tickets; talk-within-target rate = answered calls whose talk time is within
+    their type's target (e.g. 2 min for a consultation), to compare with the required share
+    (80 %), given per type as ``talk_target_share``.
     """
     if by not in ("day", "type", "unit"):
         raise ValueError("by must be day, type or unit")
@@ -215,6 +220,11 @@ def figures(
         for key in keys:
             a = acc[key]
             a.tickets += 1
+            talk = rule_for(detail.call_type).talk
+            seconds = ticket.call.talk_seconds if ticket.call is not None else None
+            if talk is not None and seconds is not None:
+                a.talks += 1
+                a.talks_within_target += seconds <= talk.within_minutes * 60
             a.redispatches += (
                 ticket.previous_ticket_id is not None
                 and bool(orders)
@@ -251,6 +261,12 @@ def figures(
                 "satisfaction": _rate(a.satisfied, a.visits),
                 "on_time_reply_rate": _rate(a.orders_on_time, a.orders_due),
                 "repeat_repair_rate": _rate(a.redispatches, a.tickets),
+                "talk_within_target_rate": _rate(a.talks_within_target, a.talks),
+                "talk_target_share": (
+                    rule_for(key).talk.share  # type: ignore[union-attr]
+                    if by == "type" and rule_for(key).talk is not None
+                    else None
+                ),
             }
         )
     return result

@@ -64,6 +64,11 @@ class RegistrationForm:
     special_line_number: str | None = None  # agent referred the caller to this line
     reply_requested: bool = False  # suggestion / praise: caller insists on a reply
     assigned_reviewer: str | None = None  # report: the reviewer allowed to see it
+    transferred_to_110: bool | None = None  # emergency; None: as the call record says
+    general_info: bool = False  # told to dial 114
+    about_sms: bool = False  # asks about a department's SMS
+    all_channels_tried: bool = False  # complaint: comfort only
+    abnormal: str | None = None  # "fraud" | "harassment" (call-emergency plan)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -171,6 +176,15 @@ def _upsert_caller(
     return caller
 
 
+def _transferred_to_110(ticket: Ticket, form: RegistrationForm) -> bool:
+    """Emergencies are transferred to 110 unless the form or a failed 110 dial says otherwise."""
+    if form.transferred_to_110 is not None:
+        return form.transferred_to_110
+    call = ticket.call
+    failed = call is not None and call.route == "emergency" and bool(call.emergency_dial_status)
+    return not (failed and call is not None and not call.transferred_to_110)
+
+
 def _body_facts(session: Session, unit_id: int | None) -> BodyFacts | None:
     if unit_id is None:
         return None
@@ -231,8 +245,16 @@ def register_ticket(
         body=_body_facts(session, form.body_unit_id),
         special_line=_special_line(session, form.special_line_number),
         reply_requested=form.reply_requested,
+        transferred_to_110=_transferred_to_110(ticket, form),
+        general_info=form.general_info,
+        about_sms=form.about_sms,
+        all_channels_tried=form.all_channels_tried,
+        abnormal=form.abnormal,
     )
-    cls = classify(intake)
+    try:
+        cls = classify(intake)
+    except ValueError as exc:
+        raise RuleViolation("registration", str(exc)) from exc
     start = called_at(ticket)
     deadlines = compute_deadlines(cls.call_type, start, reply_requested=cls.reply_requested)
     caller_number = cls.contact_number or normalize_phone(ticket.caller_number)
@@ -265,11 +287,19 @@ def register_ticket(
         rules=list(cls.rules),
     )
 
-    if cls.call_type is CallType.EMERGENCY:
+    if cls.call_type is CallType.EMERGENCY and cls.archive_now:
         archive_emergency(session, ticket.id, actor, now=now)
     elif cls.archive_now:
         _transition(session, ticket, detail, Action.CLOSE, actor, now=now)
         detail.result = "\n".join(cls.tell_caller) or None
+    elif cls.call_type is CallType.EMERGENCY:
+        _alert(
+            session,
+            ticket,
+            "emergency_dispatch",
+            Role.HOTLINE_LEADER.value,
+            f"紧急求助定单{ticket.number}未能转110，须立即派单，单位15分钟内反馈。",
+        )
     elif cls.notify_hotline_leader:
         # A report goes first to the hotline leader (保密, 先报热线负责人).
         _alert(

@@ -190,3 +190,81 @@ def test_special_lines_directory_holds_every_line_of_the_spec(number: str) -> No
 
 def test_no_special_line_suggested_for_unrelated_text() -> None:
     assert suggest_special_lines("补办身份证需要什么材料", load_special_lines()) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "intake", "call_type", "refer", "applied"),
+    [
+        (
+            "general social information: dial 114",
+            Intake(CallType.CONSULTATION, "附近哪有修鞋的", general_info=True),
+            CallType.CONSULTATION,
+            "114",
+            c.RULE_GENERAL_INFO,
+        ),
+        (
+            "SMS from a department: not from the hotline, give its number",
+            Intake(CallType.CONSULTATION, "收到社保短信", about_sms=True, body=HOUSING),
+            CallType.CONSULTATION,
+            "6212345",
+            c.RULE_SMS,
+        ),
+        (
+            "complaint after every channel: comfort only",
+            Intake(
+                CallType.COMPLAINT,
+                "多年上访",
+                contact_number=PHONE,
+                target="某局",
+                all_channels_tried=True,
+            ),
+            CallType.COMPLAINT,
+            None,
+            c.RULE_COMFORT_ONLY,
+        ),
+        (
+            "abnormal call judged fraud: warn, guide to police",
+            Intake(CallType.CONSULTATION, "有人让我转账到安全账户", abnormal="fraud"),
+            CallType.INVALID,
+            "110",
+            c.RULE_FRAUD,
+        ),
+        (
+            "abnormal call judged harassment: record",
+            Intake(CallType.INVALID, "辱骂", abnormal="harassment"),
+            CallType.INVALID,
+            None,
+            c.RULE_HARASSMENT,
+        ),
+    ],
+)
+def test_closed_at_the_front_desk(
+    rule: str, intake: Intake, call_type: CallType, refer: str | None, applied: str
+) -> None:
+    result = classify(intake)
+    assert (result.call_type, result.refer_number, result.rules) == (
+        call_type,
+        refer,
+        (applied,),
+    ), rule
+    assert result.archive_now and not result.forwardable, rule
+
+
+def test_fraud_caller_is_warned() -> None:
+    assert classify(Intake(CallType.INVALID, "", abnormal="fraud")).tell_caller == (
+        msg.FRAUD_WARNING,
+    )
+    with pytest.raises(ValueError):
+        classify(Intake(CallType.INVALID, "", abnormal="prank"))
+
+
+def test_emergency_not_transferred_is_dispatched_and_leader_told() -> None:
+    result = classify(
+        Intake(CallType.EMERGENCY, "燃气泄漏", contact_number=PHONE, transferred_to_110=False)
+    )
+    assert (result.forwardable, result.archive_now, result.notify_hotline_leader) == (
+        True,
+        False,
+        True,
+    )
+    assert result.rules == (c.RULE_EMERGENCY_DISPATCH,)

@@ -39,12 +39,16 @@ def db(session: Session) -> Session:
     orders.record_unit_reply(session, a.id, "已抢修", LEADER, now=cn(9, 30, 15))
     orders.answer_caller(session, a.id, "已抢修", LEADER)
     orders.return_visit(session, a.id, 5, True, AGENT)
+    assert a.call is not None
+    a.call.talk_seconds = 150  # 2.5 min: within the help request's 3 min
     # Sep 30: a report (confidential).
     b = new_ticket(session, "13800000031", cn(9, 30, 16))
     form = RegistrationForm(
         CallType.REPORT, "某所长违规吃喝", contact_number="13800000031", target="某所长"
     )
     orders.register_ticket(session, b.id, form, AGENT)
+    assert b.call is not None
+    b.call.talk_seconds = 200  # 3 min 20 s: over the report's 3 min target
     # Oct 8: a help request the unit never answered; the caller rings again after the limit.
     c = new_ticket(session, "13800000032", cn(10, 8, 9))
     form = RegistrationForm(CallType.HELP, "停水", contact_number="13800000032")
@@ -107,6 +111,9 @@ def test_figures_per_type_day_and_unit(db: Session) -> None:
     # Three help work orders are past their limit on Oct 20; only the first was replied in time.
     assert by_type["help"]["on_time_reply_rate"] == round(1 / 3, 4)
     assert by_type["help"]["repeat_repair_rate"] == round(1 / 3, 4)
+    assert by_type["help"]["talk_within_target_rate"] == 1.0
+    assert by_type["help"]["talk_target_share"] == 0.80
+    assert by_type["report"]["talk_within_target_rate"] == 0.0
     by_day = {f["key"]: f for f in figures(db, date(2026, 10, 9), date(2026, 10, 9), "day", now)}
     assert by_day["2026-10-09"]["answer_rate"] == 0.5
     by_unit = figures(db, date(2026, 9, 1), date(2026, 10, 31), "unit", now)

@@ -234,3 +234,39 @@ def test_new_ticket_numbers_share_the_call_path_counter(db: Session) -> None:
     assert next_ticket_number(db, cn(11, 28, 9)) == "20261128-0001"
     assert next_ticket_number(db, cn(11, 28, 23, 59)) == "20261128-0002"
     assert next_ticket_number(db, cn(11, 29, 0, 1)) == "20261129-0001"
+
+
+def test_emergency_whose_110_dial_failed_is_dispatched_with_15_minutes(db: Session) -> None:
+    t = new_ticket(db, "13900000003", cn(10, 3, 20))
+    assert t.call is not None
+    t.call.route, t.call.emergency_dial_status = "emergency", "NOANSWER"
+    d = orders.register_ticket(
+        db,
+        t.id,
+        RegistrationForm(CallType.EMERGENCY, "燃气泄漏", contact_number="13900000003"),
+        AGENT,
+    )
+    assert t.status == S.REGISTERED and d.forwardable
+    assert d.unit_feedback_due == cn(10, 3, 20, 15)
+    wo = orders.dispatch(db, t.id, unit(db, "city-urban").id, LEADER)
+    assert wo.notes[-3:] == list(msg.EMERGENCY_DISPATCH_NOTES)
+    kinds = db.scalars(select(Alert.kind).where(Alert.ticket_id == t.id)).all()
+    assert kinds == ["emergency_dispatch"]
+
+
+def test_abnormal_fraud_call_is_closed_with_warning(db: Session) -> None:
+    t = new_ticket(db, "13900000004", cn(10, 3, 20))
+    form = RegistrationForm(CallType.CONSULTATION, "安全账户转账", abnormal="fraud")
+    d = orders.register_ticket(db, t.id, form, AGENT)
+    assert (d.call_type, t.status, d.tell_caller) == (
+        CallType.INVALID,
+        S.ARCHIVED,
+        [msg.FRAUD_WARNING],
+    )
+    with pytest.raises(RuleViolation):
+        orders.register_ticket(
+            db,
+            new_ticket(db, "1", cn(10, 3)).id,
+            RegistrationForm(CallType.INVALID, "x", abnormal="x"),
+            AGENT,
+        )
