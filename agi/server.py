@@ -46,8 +46,11 @@ class FastAgiChannel:
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             raise CallerHungUp(str(exc)) from exc
         except (ValueError, IndexError) as exc:
-            # panoramisk fails to parse an empty line: the socket closed under us.
-            raise CallerHungUp(f"connection closed ({exc})") from exc
+            # panoramisk could not parse the reply: an empty read (the socket closed under
+            # us) or a line that is not AGI.
+            if self.request.reader.at_eof():
+                raise CallerHungUp("connection closed") from exc
+            raise AgiProtocolError(f"unparsable reply to {line.split()[0]}") from exc
         return AgiResult.from_reply(reply)
 
 

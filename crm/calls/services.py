@@ -169,6 +169,7 @@ def _routed(session: Session, call: Call, ticket: Ticket, event: ev.CallRouted) 
 def _queue_joined(session: Session, call: Call, ticket: Ticket, event: ev.QueueJoined) -> None:
     call.queue = event.queue
     call.queued_at = call.queued_at or event.occurred_at
+    call.route = call.route or "queue"
     if call.outcome in (CallOutcome.IN_IVR, CallOutcome.RINGING_110):
         call.outcome = CallOutcome.QUEUED
 
@@ -211,6 +212,7 @@ def _emergency_dial_ended(
     session: Session, call: Call, ticket: Ticket, event: ev.EmergencyDialEnded
 ) -> None:
     call.emergency_dial_status = event.dial_status
+    call.route = call.route or "emergency"
     if event.dial_status == "ANSWER":
         _mark_transferred(call, ticket, event.occurred_at)
 

@@ -1,0 +1,181 @@
+"""A whole hotline for the integration tests: the real Asterisk 22 (chroot), our FastAGI
+server and CRM as real processes, and sipp as citizens, agents' phones and 110.
+
+Everything runs on 127.0.0.1 with free ports and its own Asterisk instance folder, so it never
+disturbs a hotline running on the same machine. It needs root (chroot, sipp's raw sockets):
+without root the tests fail and say so; they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from hotline import services
+from hotline.cli import ensure_config_file, prepare
+from hotline.settings import Settings, load_settings
+from tests.support.sipp import (
+    BUSY,
+    Sipp,
+    answerer_scenario,
+    caller_scenario,
+    free_port,
+    run_scenario,
+)
+
+AGENT_ONE = "8001"
+AGENT_TWO = "8002"
+
+
+@dataclass
+class Hotline:
+    settings: Settings
+    workdir: Path
+    emergency_port: int
+    agent_ports: dict[str, int]
+
+    # HTTP ----------------------------------------------------------------------------------
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = httpx.request(method, f"{self.settings.crm_url}{path}", timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def login(self, extension: str, queues: list[str] | None = None) -> None:
+        self.api("POST", f"/api/agents/{extension}/login", json={"queues": queues})
+
+    def logout(self, extension: str) -> None:
+        self.api("POST", f"/api/agents/{extension}/logout")
+
+    def calls_from(self, number: str) -> list[dict[str, Any]]:
+        return self.api("GET", "/api/calls", params={"caller": number})
+
+    def wait_for_call(
+        self, number: str, done: Callable[[dict[str, Any]], bool], timeout: float = 30
+    ) -> dict[str, Any]:
+        """Poll the CRM until the caller's latest call satisfies ``done``."""
+        deadline = time.monotonic() + timeout
+        last: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            try:
+                last = self.calls_from(number)
+            except httpx.HTTPError:
+                last = []
+            if last and done(last[0]):
+                return last[0]
+            time.sleep(0.25)
+        raise AssertionError(f"call from {number} never reached the expected state: {last}")
+
+    # SIP -----------------------------------------------------------------------------------
+    def _dir(self, name: str) -> Path:
+        return self.workdir / f"{name}-{uuid.uuid4().hex[:8]}"
+
+    def call(
+        self, keys: str = "", hold_ms: int = 6000, caller: str | None = None, speech: bool = True
+    ) -> tuple[str, Sipp]:
+        number = caller or new_number()
+        sipp = run_scenario(
+            self._dir("caller"),
+            caller_scenario(keys=keys, hold_ms=hold_ms, caller=number, speech=speech),
+            port=free_port(),
+            target=f"127.0.0.1:{self.settings.sip_port}",
+            service=self.settings.hotline_number,
+        )
+        return number, sipp
+
+    def phone(self, extension: str, ring_ms: int = 500) -> Sipp:
+        """The agent's desk phone: answers one call, talks, waits for the hang-up."""
+        return run_scenario(
+            self._dir(f"phone-{extension}"),
+            answerer_scenario(ring_ms),
+            port=self.agent_ports[extension],
+        )
+
+    def emergency_centre(self, busy: bool = False, calls: int = 1) -> Sipp:
+        """110: answers (or is busy for) ``calls`` calls."""
+        scenario = BUSY if busy else answerer_scenario(300)
+        return run_scenario(self._dir("110"), scenario, port=self.emergency_port, calls=calls)
+
+
+def new_number() -> str:
+    return "139" + str(uuid.uuid4().int)[:8]
+
+
+def finished(sipp: Sipp, timeout: float = 90) -> int:
+    try:
+        return sipp.wait(timeout)
+    except Exception:
+        sipp.stop()
+        raise AssertionError(f"sipp did not finish:\n{sipp.output()[-3000:]}") from None
+
+
+@pytest.fixture(scope="session")
+def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    if os.geteuid() != 0:
+        raise RuntimeError("the integration tests need root (Asterisk chroot, sipp raw sockets)")
+    root = tmp_path_factory.mktemp("hotline")
+    tcp = lambda: free_port(socket.SOCK_STREAM)  # noqa: E731
+    emergency_port, one, two = free_port(), free_port(), free_port()
+    rtp = 20000 + (os.getpid() % 200) * 50
+    config = {
+        "var_dir": str(root / "var"),
+        "asterisk_instance_dir": f"/srv/hotline/test-{os.getpid()}",
+        "sip_port": free_port(),
+        "ami_port": tcp(),
+        "agi_port": tcp(),
+        "crm_port": tcp(),
+        "rtp_start": rtp,
+        "rtp_end": rtp + 48,
+        "emergency": {"contact": f"sip:110@127.0.0.1:{emergency_port}", "dial_timeout_seconds": 10},
+        "agents": [
+            {
+                "extension": AGENT_ONE,
+                "name": "话务员一",
+                "skills": ["general", "consult", "help"],
+                "contact": f"sip:{AGENT_ONE}@127.0.0.1:{one}",
+            },
+            {
+                "extension": AGENT_TWO,
+                "name": "话务员二",
+                "skills": ["general", "complaint", "suggestion"],
+                "contact": f"sip:{AGENT_TWO}@127.0.0.1:{two}",
+            },
+        ],
+    }
+    path = root / "hotline.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    previous = os.environ.get("HOTLINE_CONFIG")
+    os.environ["HOTLINE_CONFIG"] = str(path)
+    ensure_config_file(path)
+    settings = load_settings()
+    prepare(settings)
+    services.start_all(settings)
+    try:
+        yield Hotline(settings, root, emergency_port, {AGENT_ONE: one, AGENT_TWO: two})
+    finally:
+        services.stop_all(settings)
+        shutil.rmtree(settings.instance_host_dir, ignore_errors=True)
+        if previous is None:
+            os.environ.pop("HOTLINE_CONFIG", None)
+        else:
+            os.environ["HOTLINE_CONFIG"] = previous
+
+
+@pytest.fixture
+def agents(hotline: Hotline) -> Iterator[Hotline]:
+    """Both agents signed out before and after a test: each test says who answers."""
+    for extension in (AGENT_ONE, AGENT_TWO):
+        hotline.logout(extension)
+    yield hotline
+    for extension in (AGENT_ONE, AGENT_TWO):
+        hotline.logout(extension)

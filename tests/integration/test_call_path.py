@@ -1,0 +1,134 @@
+"""Real SIP calls through the real Asterisk, our FastAGI IVR and the CRM."""
+
+from __future__ import annotations
+
+import subprocess
+
+from sqlalchemy import select
+
+from crm import db
+from crm.models import Alert, Ticket
+from hotline import services
+from tests.integration.conftest import AGENT_ONE, AGENT_TWO, Hotline, finished
+
+
+def ended(call: dict) -> bool:
+    return call["ended_at"] is not None
+
+
+def seconds_of_audio(path) -> float:
+    out = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def test_emergency_key_reaches_110_and_the_ticket_is_archived(agents: Hotline):
+    centre = agents.emergency_centre()
+    number, caller = agents.call(keys="1", hold_ms=3000)
+    assert finished(caller) == 0, caller.output()
+    assert finished(centre) == 0, "110 never received the call:\n" + centre.output()
+    call = agents.wait_for_call(number, ended)
+    assert call["ivr_path"] == ["1"] and call["route"] == "emergency"
+    assert call["transferred_to_110"] and call["emergency_dial_status"] == "ANSWER"
+    ticket = call["ticket"]
+    assert ticket["call_type"] == "emergency" and ticket["call_type_label"] == "紧急求助"
+    assert ticket["status"] == "archived" and "110" in ticket["handling_note"]
+    engine = db.make_engine(agents.settings.db_url)
+    with db.make_sessionmaker(engine)() as session:
+        ticket_id = session.scalars(
+            select(Ticket.id).where(Ticket.number == ticket["number"])
+        ).one()
+        alerts = session.scalars(select(Alert).where(Alert.ticket_id == ticket_id)).all()
+    engine.dispose()
+    assert [a.audience for a in alerts] == ["hotline_leader"]
+
+
+def test_consultation_key_rings_a_signed_in_agent_and_the_call_is_recorded(agents: Hotline):
+    agents.login(AGENT_ONE)
+    phone = agents.phone(AGENT_ONE)
+    number, caller = agents.call(keys="2", hold_ms=6000)
+    assert finished(caller) == 0, caller.output()
+    assert finished(phone) == 0, "the agent's phone never rang:\n" + phone.output()
+    call = agents.wait_for_call(number, lambda c: ended(c) and c["talk_seconds"] is not None)
+    assert call["queue"] == "consult" and call["agent_interface"] == f"PJSIP/{AGENT_ONE}"
+    assert call["outcome"] == "answered" and call["hold_seconds"] is not None
+    assert call["ticket"]["call_type"] == "consultation" and not call["ticket"]["callback_needed"]
+    recording = agents.settings.in_chroot(call["recording_path"])
+    assert recording.stat().st_size > 20_000
+    assert seconds_of_audio(recording) > 3
+    for leg in ("-in.wav", "-out.wav"):
+        assert recording.with_name(recording.stem + leg).stat().st_size > 10_000
+
+
+def test_caller_who_hangs_up_while_queued_is_listed_for_call_back(agents: Hotline):
+    number, caller = agents.call(keys="4", hold_ms=4000)  # nobody signed in to complaints
+    assert finished(caller) == 0, caller.output()
+    call = agents.wait_for_call(number, ended)
+    assert call["queue"] == "complaint" and call["outcome"] == "abandoned_queue"
+    assert call["ticket"]["callback_needed"]
+    callbacks = agents.api("GET", "/api/callbacks")
+    assert call["ticket"]["number"] in [t["number"] for t in callbacks]
+
+
+def test_caller_who_presses_nothing_reaches_the_general_queue(agents: Hotline):
+    agents.login(AGENT_TWO, ["general"])
+    phone = agents.phone(AGENT_TWO)
+    number, caller = agents.call(keys="", hold_ms=32000, speech=False)
+    assert finished(caller) == 0, caller.output()
+    assert finished(phone) == 0, phone.output()
+    call = agents.wait_for_call(number, ended)
+    assert call["ivr_path"] == ["timeout"] and call["queue"] == "general"
+    assert call["agent_interface"] == f"PJSIP/{AGENT_TWO}" and call["outcome"] == "answered"
+
+
+def test_busy_110_is_tried_twice_then_the_caller_heads_the_general_queue(agents: Hotline):
+    centre = agents.emergency_centre(busy=True, calls=2)
+    agents.login(AGENT_ONE, ["general"])
+    phone = agents.phone(AGENT_ONE)
+    number, caller = agents.call(keys="1", hold_ms=8000)
+    assert finished(caller) == 0, caller.output()
+    assert finished(centre) == 0, centre.output()
+    assert finished(phone) == 0, phone.output()
+    call = agents.wait_for_call(number, ended)
+    assert call["emergency_dial_status"] == "BUSY" and not call["transferred_to_110"]
+    assert call["queue"] == "general" and call["outcome"] == "answered"
+    assert call["ticket"]["call_type"] == "emergency" and call["ticket"]["status"] == "registered"
+
+
+def test_calls_go_on_while_the_crm_is_down_and_their_tickets_appear_once_it_is_back(
+    agents: Hotline,
+):
+    agents.login(AGENT_ONE)  # queue membership lives in Asterisk while the CRM is away
+    services.stop(agents.settings, "crm")
+    try:
+        centre = agents.emergency_centre()
+        urgent_number, urgent = agents.call(keys="1", hold_ms=3000)
+        assert finished(urgent) == 0, urgent.output()
+        assert finished(centre) == 0, "110 unreachable while the CRM is down"
+        phone = agents.phone(AGENT_ONE)
+        queued_number, queued = agents.call(keys="3", hold_ms=5000)
+        assert finished(queued) == 0, queued.output()
+        assert finished(phone) == 0, "agent unreachable while the CRM is down"
+    finally:
+        services.start(agents.settings, "crm")
+    urgent_call = agents.wait_for_call(urgent_number, lambda c: c["outcome"] == "transferred_110")
+    queued_call = agents.wait_for_call(
+        queued_number, lambda c: c["outcome"] == "answered" and ended(c)
+    )
+    assert urgent_call["ticket"]["status"] == "archived"
+    assert queued_call["agent_interface"] == f"PJSIP/{AGENT_ONE}"
+    assert queued_call["ticket"]["call_type"] == "help"
+    assert len(agents.calls_from(urgent_number)) == 1 and len(agents.calls_from(queued_number)) == 1
+
+
+def test_with_the_fastagi_server_down_the_dialplan_menu_still_reaches_110(agents: Hotline):
+    services.stop(agents.settings, "agi")
+    try:
+        centre = agents.emergency_centre()
+        number, caller = agents.call(keys="1", hold_ms=3000)
+        assert finished(caller) == 0, caller.output()
+        assert finished(centre) == 0, "no 110 without the FastAGI server:\n" + centre.output()
+        # The AMI bridge alone makes the ticket.
+        call = agents.wait_for_call(number, ended)
+        assert call["transferred_to_110"] and call["ticket"]["status"] == "archived"
+    finally:
+        services.start(agents.settings, "agi")

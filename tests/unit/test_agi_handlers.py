@@ -1,0 +1,115 @@
+"""The AGI handlers against a scripted caller: what they ask, set and record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agi import variables as v
+from agi.handlers.call_end import call_end
+from agi.handlers.context import HandlerContext
+from agi.handlers.ivr import ivr
+from agi.outbox import Outbox
+from hotline.settings import CONFIG_DIR
+from ivr.menu import load_menu
+from tests.support.agi import HANGUP, ScriptedChannel, environment
+
+MENU = load_menu(CONFIG_DIR / "ivr-menu.yaml")
+
+
+@pytest.fixture
+def context(tmp_path: Path) -> HandlerContext:
+    return HandlerContext(menu=MENU, outbox=Outbox(tmp_path / "outbox.db"), prompts_dir="/p")
+
+
+def queued(context: HandlerContext) -> list[dict]:
+    return [json.loads(p.body) for p in context.outbox.pending()]
+
+
+async def test_key_during_the_welcome_routes_at_once(context):
+    channel = ScriptedChannel(environment("ivr"), keys=["1"])
+    await ivr(channel, context)
+    assert channel.commands[0] == 'STREAM FILE "/p/welcome" "0123456789*#"'
+    assert not any("menu" in c for c in channel.commands), "the menu must not play after a key"
+    assert channel.variables[v.ROUTE] == "emergency"
+    kinds = [e["kind"] for e in queued(context)]
+    assert kinds == ["call_started", "call_routed"]
+
+
+async def test_ticket_event_is_written_before_the_route_is_set(context):
+    channel = ScriptedChannel(environment("ivr"), keys=[None, "2"])
+    seen_before_route = []
+
+    original = channel.command
+
+    async def spy(line: str):
+        if line.startswith(f"SET VARIABLE {v.ROUTE}"):
+            seen_before_route.extend(e["kind"] for e in queued(context))
+        return await original(line)
+
+    channel.command = spy  # type: ignore[method-assign]
+    await ivr(channel, context)
+    assert seen_before_route == ["call_started"]
+    assert channel.variables == {v.ROUTE: "queue", v.QUEUE: "consult", v.PRIORITY: "0"}
+    routed = queued(context)[1]
+    assert routed["ivr_path"] == ["2"] and routed["call_type"] == "consultation"
+
+
+async def test_silence_plays_welcome_menu_waits_then_general_queue(context):
+    channel = ScriptedChannel(environment("ivr"), keys=[None, None, None])
+    await ivr(channel, context)
+    assert [c.split()[0:2] for c in channel.commands[:3]] == [
+        ["STREAM", "FILE"],
+        ["STREAM", "FILE"],
+        ["WAIT", "FOR"],
+    ]
+    assert channel.commands[2] == "WAIT FOR DIGIT 5000"
+    assert channel.variables[v.QUEUE] == "general"
+
+
+async def test_caller_hanging_up_in_the_ivr_still_has_a_ticket_event(context):
+    channel = ScriptedChannel(environment("ivr"), keys=[None, HANGUP])
+    await ivr(channel, context)
+    assert v.ROUTE not in channel.variables
+    assert [e["kind"] for e in queued(context)] == ["call_started"]
+
+
+async def test_a_fault_in_the_ivr_sends_the_caller_to_a_person(context):
+    channel = ScriptedChannel(environment("ivr"), fail_on="STREAM FILE")
+    await ivr(channel, context)
+    assert channel.variables[v.ROUTE] == "queue" and channel.variables[v.QUEUE] == "general"
+    assert queued(context)[1]["reason"] == "error"
+
+
+async def test_withheld_number_is_recorded_as_unknown(context):
+    channel = ScriptedChannel(environment("ivr", caller="unknown"), keys=["0"])
+    await ivr(channel, context)
+    assert queued(context)[0]["caller_number"] is None
+
+
+async def test_call_end_reports_what_the_dialplan_kept(context):
+    facts = {
+        v.HANGUPCAUSE: "16",
+        v.DIALSTATUS: "",
+        v.QUEUESTATUS: "",
+        v.MEMBERINTERFACE: "PJSIP/8001",
+        v.QEHOLDTIME: "7",
+        v.QUEUED_AT: "1795870000",
+        v.ROUTE: "queue",
+        v.MIXMONITOR_FILENAME: "/srv/hotline/x/recordings/1.wav",
+    }
+    channel = ScriptedChannel(environment("call_end"), variables=facts)
+    await call_end(channel, context)
+    (event,) = queued(context)
+    assert event["kind"] == "call_ended" and event["hangup_cause"] == 16
+    assert event["agent_interface"] == "PJSIP/8001" and event["hold_seconds"] == 7
+    assert event["recording_path"].endswith("1.wav") and event["route"] == "queue"
+    assert len(channel.commands) == 1, "one round trip for all facts"
+
+
+async def test_same_handler_run_twice_queues_each_event_once(context):
+    for _ in range(2):
+        await ivr(ScriptedChannel(environment("ivr"), keys=["3"]), context)
+    assert len(queued(context)) == 2

@@ -1,0 +1,119 @@
+"""The Asterisk configuration we render, and the prompts we synthesise."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hotline.asterisk import AsteriskError, render_config
+from hotline.cli import ensure_config_file
+from hotline.prompts import build_prompts, speakable
+from hotline.settings import CONFIG_DIR, AgentSettings, Settings
+from ivr.menu import load_menu
+
+MENU = load_menu(CONFIG_DIR / "ivr-menu.yaml")
+
+
+def rendered(**overrides) -> dict[str, str]:
+    settings = Settings(ami_secret="s3cret-value", crm_ingest_token="t", **overrides)
+    return render_config(settings, MENU)
+
+
+def test_every_file_the_hotline_loads_is_rendered():
+    files = rendered()
+    for name in (
+        "modules.conf",
+        "pjsip.conf",
+        "extensions.conf",
+        "queues.conf",
+        "manager.conf",
+        "logger.conf",
+        "cdr.conf",
+        "asterisk.conf",
+    ):
+        assert name in files and files[name].strip()
+    assert "autoload = no" in files["modules.conf"]
+
+
+def test_nothing_listens_on_all_interfaces_by_default():
+    files = rendered()
+    assert "0.0.0.0:" not in "".join(files.values())
+    assert "bind = 127.0.0.1:5060" in files["pjsip.conf"]
+    assert "bindaddr = 127.0.0.1" in files["manager.conf"]
+    assert files["pjsip.conf"].count("bind_rtp_to_media_address = yes") == 1  # in the template
+
+
+def test_configured_address_and_ports_are_used():
+    files = rendered(bind_address="10.1.2.3", sip_port=5070, ami_port=6038, hotline_number="96345")
+    assert "bind = 10.1.2.3:5070" in files["pjsip.conf"]
+    assert "port = 6038" in files["manager.conf"]
+    assert "exten => 96345,1" in files["extensions.conf"]
+
+
+def test_ami_has_no_default_password():
+    with pytest.raises(AsteriskError, match="hotline setup"):
+        render_config(Settings(ami_secret=""), MENU)
+    assert "secret = s3cret-value" in rendered()["manager.conf"]
+
+
+def test_setup_generates_secrets_once(tmp_path: Path):
+    path = tmp_path / "hotline.yaml"
+    ensure_config_file(path)
+    first = path.read_text()
+    ensure_config_file(path)
+    assert path.read_text() == first
+    assert re.search(r"ami_secret: \S{20,}", first) and "crm_ingest_token" in first
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_one_queue_per_menu_queue_and_no_static_members():
+    queues = rendered()["queues.conf"]
+    for name in MENU.queues:
+        assert f"[hotline-{name}](hotline-template)" in queues
+    assert "member =" not in queues and "persistentmembers = no" in queues
+
+
+def test_agents_become_endpoints_with_auth_or_fixed_contact():
+    files = rendered(
+        agents=[
+            AgentSettings(extension="8101", name="甲", password="pw-8101"),
+            AgentSettings(extension="8102", name="乙", contact="sip:8102@127.0.0.1:5999"),
+        ]
+    )
+    pjsip = files["pjsip.conf"]
+    assert "[8101-auth]" in pjsip and "password = pw-8101" in pjsip
+    assert "contact = sip:8102@127.0.0.1:5999" in pjsip and "[8102-auth]" not in pjsip
+
+
+def test_fallback_menu_reaches_110_on_every_emergency_key():
+    dialplan = rendered()["extensions.conf"]
+    for key in MENU.emergency_keys:
+        assert f'GotoIf($["${{HOTLINE_KEY}}" = "{key}"]?urgent)' in dialplan
+
+
+def test_speakable_pinyin_reads_numbers_the_chinese_way():
+    assert speakable("请拨12345") == "qing3 bo1 yao1 er4 san1 si4 wu3"
+    assert speakable("请按1。") == "qing3 an4 yi1."
+    assert "110" not in speakable("转接110") and "yao1 yao1 ling2" in speakable("转接110")
+
+
+def test_prompts_are_8khz_mono_wav_and_reused(tmp_path: Path):
+    made = build_prompts({"welcome": "您好", "menu": "请按1"}, tmp_path)
+    assert sorted(made) == ["menu", "welcome"]
+    info = subprocess.run(
+        ["soxi", str(tmp_path / "welcome.wav")], capture_output=True, text=True, check=True
+    ).stdout
+    assert "8000" in info and "Channels       : 1" in info and "16-bit" in info
+    assert build_prompts({"welcome": "您好", "menu": "请按1"}, tmp_path) == []
+    assert build_prompts({"welcome": "您好！", "menu": "请按1"}, tmp_path) == ["welcome"]
+
+
+def test_a_recorded_prompt_replaces_the_generated_one(tmp_path: Path):
+    custom = tmp_path / "custom"
+    custom.mkdir()
+    (custom / "welcome.wav").write_bytes(b"RIFF-recorded")
+    build_prompts({"welcome": "您好"}, tmp_path / "out", custom)
+    assert (tmp_path / "out" / "welcome.wav").read_bytes() == b"RIFF-recorded"
