@@ -88,92 +88,113 @@ def classify(intake: Intake) -> Classification:
     """Apply the type-specific rules of hotline-rules.md to one registered call."""
     call_type = CallType(intake.call_type)
     contact = normalize_phone(intake.contact_number)
-    base = {"contact_number": contact, "reply_requested": intake.reply_requested}
+
+    def out(
+        call_type: CallType,
+        *,
+        forwardable: bool,
+        archive_now: bool,
+        confidential: bool = False,
+        notify_hotline_leader: bool = False,
+        transfer_to: str | None = None,
+        refer_number: str | None = None,
+        tell_caller: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+        rules: tuple[str, ...] = (),
+        reply_requested: bool = intake.reply_requested,
+    ) -> Classification:
+        return Classification(
+            call_type=call_type,
+            contact_number=contact,
+            forwardable=forwardable,
+            archive_now=archive_now,
+            confidential=confidential,
+            notify_hotline_leader=notify_hotline_leader,
+            transfer_to=transfer_to,
+            refer_number=refer_number,
+            reply_requested=reply_requested,
+            tell_caller=tell_caller,
+            notes=notes,
+            rules=rules,
+        )
 
     if intake.abnormal is not None:
         if intake.abnormal not in ABNORMAL_KINDS:
             raise ValueError(f"abnormal must be one of {ABNORMAL_KINDS}")
         fraud = intake.abnormal == "fraud"
-        return Classification(
-            call_type=CallType.INVALID,
+        return out(
+            CallType.INVALID,
             forwardable=False,
             archive_now=True,
             refer_number=rule_for(CallType.EMERGENCY).transfer_to if fraud else None,
             tell_caller=(msg.FRAUD_WARNING,) if fraud else (),
             notes=(msg.ABNORMAL_FRAUD if fraud else msg.ABNORMAL_HARASSMENT,),
             rules=(RULE_FRAUD if fraud else RULE_HARASSMENT,),
-            **base,
         )
 
     if call_type is CallType.EMERGENCY and not intake.transferred_to_110:
-        return Classification(
-            call_type=call_type,
+        return out(
+            call_type,
             forwardable=True,
             archive_now=False,
             notify_hotline_leader=True,
             notes=(msg.EMERGENCY_DISPATCHED,),
             rules=(RULE_EMERGENCY_DISPATCH,),
-            **base,
         )
 
     if call_type is CallType.EMERGENCY:
-        return Classification(
-            call_type=call_type,
+        return out(
+            call_type,
             forwardable=True,
             archive_now=True,
             notify_hotline_leader=True,
             transfer_to=rule_for(call_type).transfer_to,
             notes=(msg.EMERGENCY_ARCHIVED,),
             rules=(RULE_EMERGENCY,),
-            **base,
         )
 
     if intake.special_line is not None:
         line = intake.special_line
-        return Classification(
-            call_type=CallType.CONSULTATION,
+        return out(
+            CallType.CONSULTATION,
             forwardable=False,
             archive_now=True,
             refer_number=line.number,
             tell_caller=(msg.SPECIAL_LINE.format(name=line.name, number=line.number),),
             notes=(f"转{line.name}专线{line.number}",),
             rules=(RULE_SPECIAL_LINE,),
-            **base,
         )
 
     if intake.general_info:
-        return Classification(
-            call_type=CallType.CONSULTATION,
+        return out(
+            CallType.CONSULTATION,
             forwardable=False,
             archive_now=True,
             refer_number=GENERAL_INFO_NUMBER,
             tell_caller=(msg.GENERAL_INFO,),
             rules=(RULE_GENERAL_INFO,),
-            **base,
         )
 
     if intake.about_sms:
         body = intake.body.name if intake.body else "发送短信的部门"
         number = intake.body.complaint_number if intake.body else None
-        return Classification(
-            call_type=CallType.CONSULTATION,
+        return out(
+            CallType.CONSULTATION,
             forwardable=False,
             archive_now=True,
             refer_number=number,
             tell_caller=(msg.SMS_NOT_FROM_HOTLINE.format(body=body, number=number or "—"),),
             rules=(RULE_SMS,),
-            **base,
         )
 
     if call_type is CallType.COMPLAINT and intake.all_channels_tried:
-        return Classification(
-            call_type=call_type,
+        return out(
+            call_type,
             forwardable=False,
             archive_now=True,
             tell_caller=(msg.COMFORT_ONLY,),
             notes=(msg.ALL_CHANNELS_TRIED,),
             rules=(RULE_COMFORT_ONLY,),
-            **base,
         )
 
     if call_type in _ABOUT_A_BODY and intake.body is not None and not intake.body.is_member:
@@ -185,25 +206,24 @@ def classify(intake: Intake) -> Classification:
         else:
             note = msg.INVALID_NON_MEMBER_GOVERNMENT.format(unit=intake.body.name)
             rule = RULE_NON_MEMBER_GOV
-        return Classification(
-            call_type=CallType.INVALID,
+        return out(
+            CallType.INVALID,
             forwardable=False,
             archive_now=True,
             refer_number=intake.body.complaint_number,
             notes=(note,),
             rules=(rule,),
-            **base,
         )
 
     if call_type is CallType.HELP and contact is None:
-        return Classification(
-            call_type=CallType.SUGGESTION,
+        return out(
+            CallType.SUGGESTION,
             forwardable=True,
             archive_now=False,
             tell_caller=(msg.HELP_WITHOUT_CONTACT,),
             notes=("求助未留联系电话，按意见建议登记",),
             rules=(RULE_HELP_NO_CONTACT,),
-            **{**base, "reply_requested": False},
+            reply_requested=False,
         )
 
     if call_type in (CallType.COMPLAINT, CallType.REPORT):
@@ -221,8 +241,8 @@ def classify(intake: Intake) -> Classification:
                 if number
                 else msg.NOT_FORWARDABLE_NO_NUMBER.format(missing=what, body=body)
             )
-            return Classification(
-                call_type=call_type,
+            return out(
+                call_type,
                 forwardable=False,
                 archive_now=True,
                 confidential=call_type is CallType.REPORT,
@@ -231,33 +251,33 @@ def classify(intake: Intake) -> Classification:
                 tell_caller=(told,),
                 notes=(f"无法转办：缺少{what}",),
                 rules=(RULE_NOT_FORWARDABLE,),
-                **base,
             )
 
     if call_type is CallType.REPORT:
-        return Classification(
-            call_type=call_type,
+        return out(
+            call_type,
             forwardable=True,
             archive_now=False,
             confidential=True,
             notify_hotline_leader=True,
             rules=(RULE_REPORT_CONFIDENTIAL,),
-            **base,
         )
 
     if call_type in (CallType.SUGGESTION, CallType.PRAISE):
-        return Classification(
-            call_type=call_type,
+        return out(
+            call_type,
             forwardable=True,
             archive_now=False,
             tell_caller=(msg.SUGGESTION_PASSED_ON,),
             rules=(RULE_SUGGESTION_PASSED_ON,),
-            **base,
         )
 
     if call_type is CallType.INVALID:
-        return Classification(
-            call_type=call_type, forwardable=False, archive_now=True, rules=(RULE_INVALID,), **base
+        return out(
+            call_type,
+            forwardable=False,
+            archive_now=True,
+            rules=(RULE_INVALID,),
         )
 
-    return Classification(call_type=call_type, forwardable=True, archive_now=False, **base)
+    return out(call_type, forwardable=True, archive_now=False)

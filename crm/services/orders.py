@@ -416,6 +416,7 @@ def handle_repeat_call(
     """
     _require_role(actor, MAY_REGISTER, "登记来电")
     ticket = get_ticket(session, ticket_id)
+    prior: Ticket | None
     if previous_ticket_id is not None:
         prior = get_ticket(session, previous_ticket_id)
     else:
