@@ -4,3 +4,30 @@ from crm.models.base import Base
 from crm.models.calls import AgentState, Alert, Call, IngestedEvent, Ticket, TicketCounter
 
 __all__ = ["AgentState", "Alert", "Base", "Call", "IngestedEvent", "Ticket", "TicketCounter"]
+
+# The work-order rules' tables (owned by the domain branch).
+from crm.models.knowledge import KbAnswer, KbArticle, SpecialLineEntry  # noqa: E402
+from crm.models.workorders import (  # noqa: E402
+    AuditEntry,
+    Caller,
+    ReturnVisit,
+    StaffUser,
+    TicketDetail,
+    Unit,
+    UnitReply,
+    WorkOrder,
+)
+
+__all__ += [
+    "AuditEntry",
+    "Caller",
+    "KbAnswer",
+    "KbArticle",
+    "ReturnVisit",
+    "SpecialLineEntry",
+    "StaffUser",
+    "TicketDetail",
+    "Unit",
+    "UnitReply",
+    "WorkOrder",
+]

@@ -1,0 +1,75 @@
+"""Who may see what: staff roles and the confidentiality of whistle-blowing reports (举报).
+
+Reports go first to the hotline leader and are visible only to the hotline leader and the
+back-office reviewer assigned to the order; every read of one is written to the audit log
+(``read_must_be_audited``). Callers' identities are masked for everyone who does not handle the
+order (``may_see_caller``). Pure functions: the API asks them, the audit service records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crm.domain.calltypes import CallType
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # 话务员
+    SHIFT_LEADER = "shift_leader"  # 值班长
+    REVIEWER = "reviewer"  # 后台工单审核人员
+    HOTLINE_LEADER = "hotline_leader"  # 热线负责人
+    UNIT = "unit"  # 成员单位
+    SUPERVISOR = "supervisor"  # 质检 / 班长
+    ADMIN = "admin"  # 系统管理员
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.AGENT: "话务员",
+    Role.SHIFT_LEADER: "值班长",
+    Role.REVIEWER: "后台工单审核人员",
+    Role.HOTLINE_LEADER: "热线负责人",
+    Role.UNIT: "成员单位",
+    Role.SUPERVISOR: "质检",
+    Role.ADMIN: "系统管理员",
+}
+
+# Roles allowed to perform each kind of write (first-contact agents register; leaders dispatch …).
+MAY_REGISTER = frozenset({Role.AGENT, Role.SHIFT_LEADER})
+MAY_DISPATCH = frozenset({Role.SHIFT_LEADER})
+MAY_REVIEW = frozenset({Role.REVIEWER, Role.SHIFT_LEADER})
+MAY_EDIT_DIRECTORY = frozenset({Role.ADMIN, Role.HOTLINE_LEADER})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    username: str
+    roles: frozenset[Role]
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderVisibility:
+    call_type: CallType
+    assigned_reviewer: str | None = None
+    taken_by: str | None = None
+    unit_id: int | None = None
+
+
+def can_read(viewer: Viewer, order: OrderVisibility) -> bool:
+    """Reports: hotline leader and the assigned reviewer only. Others: hotline staff, own unit."""
+    if order.call_type is CallType.REPORT:
+        return Role.HOTLINE_LEADER in viewer.roles or (
+            Role.REVIEWER in viewer.roles and viewer.username == order.assigned_reviewer
+        )
+    if viewer.roles - {Role.UNIT}:
+        return True
+    return viewer.unit_id is not None and viewer.unit_id == order.unit_id
+
+
+def read_must_be_audited(order: OrderVisibility) -> bool:
+    return order.call_type is CallType.REPORT

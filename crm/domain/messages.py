@@ -1,0 +1,49 @@
+"""Every user-facing sentence of the work-order rules, in Chinese, in one place.
+
+Kept apart from the rules so wording can be reviewed (and later translated) without touching
+logic. Placeholders use ``str.format`` names.
+"""
+
+from __future__ import annotations
+
+# What the agent tells the caller.
+HELP_WITHOUT_CONTACT = "您未留下联系电话，本次来电只能按意见建议登记，无法跟踪回复，敬请谅解。"
+NOT_FORWARDABLE = "缺少{missing}，热线无法转办。您可拨打{body}电话{number}反映。"
+NOT_FORWARDABLE_NO_NUMBER = "缺少{missing}，热线无法转办，请向{body}反映。"
+SPECIAL_LINE = "您反映的问题请拨打{name}专线{number}。"
+GENERAL_INFO = "此类社会信息请拨打114查询。"
+SUGGESTION_PASSED_ON = "您的意见建议我们将转交相关单位。"
+REPLY_DEADLINE = "我们将在{due}前答复您。"
+SMS_NOT_FROM_HOTLINE = "该短信并非12345热线发送，请联系{body}，电话{number}。"
+
+FRAUD_WARNING = "请勿向他人透露个人信息和银行账户，如已受骗请立即拨打110向公安机关报案。"
+COMFORT_ONLY = "您反映的问题已通过各渠道处理，我们理解您的心情，请保重。"
+
+# Notes recorded on orders.
+CHASE_NOTE = "催单：定单{number}"
+INVALID_NON_MEMBER = "所涉单位“{unit}”既非热线成员单位也非政府部门，按无效（其他）登记。"
+INVALID_NON_MEMBER_GOVERNMENT = "所涉单位“{unit}”为非成员政府部门，登记后归档。"
+EMERGENCY_DISPATCHED = "紧急求助未能转110，按紧急工单下派，已报热线负责人。"
+ABNORMAL_FRAUD = "异常来电：疑似诈骗，已提醒来电人并引导报警。"
+ABNORMAL_HARASSMENT = "异常来电：骚扰电话，已记录来电信息。"
+ALL_CHANNELS_TRIED = "来电人已穷尽各种渠道，仅做安抚。"
+EMERGENCY_ARCHIVED = "已转110紧急处置，按咨询类工单记录并办结归档，已报热线负责人。"
+REDISPATCH_OF = "重派：原定单{number}（{reason}），请特别跟进。"
+REDISPATCH_REASON_OVERDUE = "原定单已超时"
+REDISPATCH_REASON_UNHAPPY = "来电人对处理结果不满意"
+
+# The three notes the shift leader's help-request work order carries (hotline-rules.md).
+DISPATCH_NOTES: tuple[str, str, str] = (
+    "请及时与来电人联系。",
+    "请于22小时内反馈办理情况，以便热线答复来电人。",
+    "信息点负责人跟进办理结果。",
+)
+EMERGENCY_DISPATCH_NOTES: tuple[str, ...] = (
+    "请立即与来电人联系。",
+    "请于15分钟内反馈。",
+    "值班长立即报告热线负责人，并拨打应急中心与热线的专线。",
+)
+
+MISSING_TARGET = "投诉（举报）对象"
+MISSING_CONTACT = "联系电话"
+MISSING_CONTENT = "具体内容"

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.api import include_work_order_api
+from tests.wo_databases import (  # noqa: F401
+    db_url,
+    postgres_server,
+    postgres_template,
+    session_factory,
+    sqlite_template,
+)
+from tests.wo_helpers import cn, seed
+
+
+class Clock:
+    """A frozen clock the tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(cn(9, 30, 10, 5))
+
+
+@pytest.fixture
+def app(session_factory: sessionmaker[Session], clock: Clock) -> FastAPI:  # noqa: F811
+    with session_factory() as s:
+        seed(s)
+    app = FastAPI()
+    app.state.sessions = session_factory
+    app.state.wo_clock = clock
+    include_work_order_api(app)
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+def as_user(name: str) -> dict[str, str]:
+    return {"X-Hotline-User": name}

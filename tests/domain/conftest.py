@@ -1,0 +1,8 @@
+from tests.wo_databases import (  # noqa: F401
+    db_url,
+    postgres_server,
+    postgres_template,
+    session,
+    session_factory,
+    sqlite_template,
+)
