@@ -73,6 +73,10 @@ class SpeechStream(Protocol):
         """
         ...
 
+    def partial_text(self) -> str:
+        """The words of the segment still open (may change as audio arrives); "" if none."""
+        ...
+
     def finish(self) -> list[Segment]:
         """Flush the decoder at the end of audio; returns the last segments."""
         ...

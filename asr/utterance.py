@@ -47,6 +47,41 @@ def decode_utterance(
     )
 
 
+class LiveUtterance:
+    """Decode an utterance while it is being spoken, for a call path that streams audio.
+
+    With a recorded file the whole decode happens after the caller stops talking; fed live
+    (EAGI's audio descriptor, AudioSocket …) the decoder keeps pace with speech and the verdict
+    at the end costs only the flush of the last segment. ``feed`` also reports urgent words as
+    soon as they appear in the partial text, so the IVR may stop listening early.
+    Not thread-safe: one LiveUtterance per call, fed by one thread.
+    """
+
+    def __init__(self, engine: SpeechEngine, spotter: UrgentSpotter, input_rate: int = 8000):
+        self._stream = engine.open_stream(input_rate)
+        self._spotter = spotter
+        self._closed: list[str] = []
+        self._decode_seconds = 0.0
+
+    def feed(self, pcm: bytes) -> tuple[str, ...]:
+        """Add audio; returns the urgent words heard so far (empty: nothing urgent yet)."""
+        started = time.perf_counter()
+        self._closed.extend(s.text for s in self._stream.feed(pcm) if s.text)
+        text = " ".join([*self._closed, self._stream.partial_text()])
+        words = self._spotter.spot(text).words
+        self._decode_seconds += time.perf_counter() - started
+        return words
+
+    def finish(self) -> UtteranceResult:
+        """End of utterance: flush and decide. ``decode_seconds`` is the total decoder time."""
+        started = time.perf_counter()
+        self._closed.extend(s.text for s in self._stream.finish() if s.text)
+        text = " ".join(self._closed)
+        words = self._spotter.spot(text).words
+        self._decode_seconds += time.perf_counter() - started
+        return UtteranceResult(text=text, urgent_words=words, decode_seconds=self._decode_seconds)
+
+
 class UtteranceDecoder:
     """An engine and a keyword list bound together, built once per process."""
 
@@ -70,3 +105,6 @@ class UtteranceDecoder:
 
     def decode(self, path: Path) -> UtteranceResult:
         return decode_utterance(path, self.engine, self.spotter, self.chunk_seconds)
+
+    def live(self, input_rate: int = 8000) -> LiveUtterance:
+        return LiveUtterance(self.engine, self.spotter, input_rate)

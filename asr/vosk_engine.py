@@ -85,6 +85,10 @@ class VoskStream:
             return _some(parse_result(self._recognizer.Result()))
         return []
 
+    def partial_text(self) -> str:
+        data: dict[str, Any] = json.loads(self._recognizer.PartialResult())
+        return str(data.get("partial", "")).strip()
+
     def finish(self) -> list[Segment]:
         segments: list[Segment] = []
         tail = self._resampler.process(b"", last=True)

@@ -19,6 +19,9 @@ class ScriptedStream:
         self._bytes += len(pcm)
         return []
 
+    def partial_text(self) -> str:
+        return self._text if self._bytes else ""
+
     def finish(self) -> list[Segment]:
         tokens = self._text.split()
         if not tokens:
