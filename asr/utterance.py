@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from asr.audio import read_wav_chunks
 from asr.engine import SpeechEngine
 from asr.keywords import UrgentSpotter
 from asr.settings import AsrSettings
@@ -105,6 +106,15 @@ class UtteranceDecoder:
 
     def decode(self, path: Path) -> UtteranceResult:
         return decode_utterance(path, self.engine, self.spotter, self.chunk_seconds)
+
+    def warm_up(self, speech: Path, streams: int) -> None:
+        """Decode ``speech`` (any recorded speech: the welcome prompt will do) on ``streams``
+        recognizers at start-up, so the first callers get a warm decoder. Engines without a
+        warm-up simply skip it."""
+        warm = getattr(self.engine, "warm_up", None)
+        if warm is not None:
+            rate, chunks = read_wav_chunks(Path(speech), 10.0)
+            warm(b"".join(chunks), rate, streams)
 
     def live(self, input_rate: int = 8000) -> LiveUtterance:
         return LiveUtterance(self.engine, self.spotter, input_rate)

@@ -51,14 +51,18 @@ def check_model_dir(model_dir: Path) -> None:
         )
 
 
-def parse_result(raw: str) -> Segment | None:
-    """A Segment from vosk's JSON result, or None when the result holds no speech."""
+def parse_result(raw: str, offset: float = 0.0) -> Segment | None:
+    """A Segment from vosk's JSON result, or None when the result holds no speech.
+
+    ``offset`` is subtracted from word times: a reused recognizer counts time from its first
+    utterance, not from this stream's.
+    """
     data: dict[str, Any] = json.loads(raw)
     words = tuple(
         Word(
             word=str(item["word"]),
-            start=float(item["start"]),
-            end=float(item["end"]),
+            start=round(max(0.0, float(item["start"]) - offset), 3),
+            end=round(max(0.0, float(item["end"]) - offset), 3),
             confidence=float(item.get("conf", 1.0)),
         )
         for item in data.get("result", [])
@@ -69,37 +73,89 @@ def parse_result(raw: str) -> Segment | None:
     return Segment(text=text, words=words)
 
 
-class VoskStream:
-    """One recognizer fed through one resampler; owned by a single thread."""
+class _Recognizer:
+    """A KaldiRecognizer and the audio seconds it has been fed over all its utterances."""
 
-    def __init__(self, model: Any, model_rate: int, input_rate: int) -> None:
+    def __init__(self, model: Any, rate: int) -> None:
         import vosk
 
-        self._recognizer = vosk.KaldiRecognizer(model, float(model_rate))
-        self._recognizer.SetWords(True)
+        self.kaldi = vosk.KaldiRecognizer(model, float(rate))
+        self.kaldi.SetWords(True)
+        self.rate = rate
+        self.seconds_fed = 0.0
+
+
+class _RecognizerPool:
+    """Idle recognizers, reused by the next stream on any thread.
+
+    Why: a new KaldiRecognizer on a lookahead model (the small models, HCLr/Gr) rebuilds its
+    composed-graph cache, which on this machine cost ~1.3 s for the first second of speech —
+    most of a 5 s utterance's decode. A recognizer that finished an utterance starts the next
+    one with a fresh feature pipeline (no adaptation carried over) but a warm graph. The pool
+    holds at most as many recognizers as streams ever ran at once.
+    """
+
+    # A reused recognizer's clock keeps running; start afresh well before floats get coarse.
+    MAX_SECONDS = 3600.0
+
+    def __init__(self, model: Any, rate: int) -> None:
+        self._model = model
+        self._rate = rate
+        self._idle: list[_Recognizer] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> _Recognizer:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Recognizer(self._model, self._rate)
+
+    def give_back(self, recognizer: _Recognizer) -> None:
+        if recognizer.seconds_fed < self.MAX_SECONDS:
+            with self._lock:
+                self._idle.append(recognizer)
+
+
+class VoskStream:
+    """One recognizer fed through one resampler; owned by a single thread.
+
+    The recognizer goes back to the pool only after ``finish``: a stream abandoned half-way
+    (an exception, a hangup) takes its recognizer with it, so no half utterance leaks into the
+    next caller's decode.
+    """
+
+    def __init__(self, pool: _RecognizerPool, model_rate: int, input_rate: int) -> None:
+        self._pool = pool
+        self._recognizer = pool.take()
+        self._offset = self._recognizer.seconds_fed
         self._resampler = StreamResampler(input_rate, model_rate)
+
+    def _accept(self, data: bytes) -> bool:
+        self._recognizer.seconds_fed += len(data) / 2 / self._recognizer.rate
+        return bool(self._recognizer.kaldi.AcceptWaveform(data))
+
+    def _result(self, raw: str) -> list[Segment]:
+        segment = parse_result(raw, self._offset)
+        return [segment] if segment is not None else []
 
     def feed(self, pcm: bytes) -> list[Segment]:
         data = self._resampler.process(pcm)
-        if data and self._recognizer.AcceptWaveform(data):
-            return _some(parse_result(self._recognizer.Result()))
+        if data and self._accept(data):
+            return self._result(self._recognizer.kaldi.Result())
         return []
 
     def partial_text(self) -> str:
-        data: dict[str, Any] = json.loads(self._recognizer.PartialResult())
+        data: dict[str, Any] = json.loads(self._recognizer.kaldi.PartialResult())
         return str(data.get("partial", "")).strip()
 
     def finish(self) -> list[Segment]:
         segments: list[Segment] = []
         tail = self._resampler.process(b"", last=True)
-        if tail and self._recognizer.AcceptWaveform(tail):
-            segments += _some(parse_result(self._recognizer.Result()))
-        segments += _some(parse_result(self._recognizer.FinalResult()))
+        if tail and self._accept(tail):
+            segments += self._result(self._recognizer.kaldi.Result())
+        segments += self._result(self._recognizer.kaldi.FinalResult())
+        self._pool.give_back(self._recognizer)
         return segments
-
-
-def _some(segment: Segment | None) -> list[Segment]:
-    return [segment] if segment is not None else []
 
 
 class VoskEngine:
@@ -113,13 +169,22 @@ class VoskEngine:
         self.model_dir = model_dir
         self.sample_rate = model_sample_rate(model_dir)
         self._model = vosk.Model(str(model_dir))
+        self._pool = _RecognizerPool(self._model, self.sample_rate)
 
     @property
     def name(self) -> str:
         return f"vosk:{self.model_dir.name}"
 
     def open_stream(self, input_rate: int) -> VoskStream:
-        return VoskStream(self._model, self.sample_rate, input_rate)
+        return VoskStream(self._pool, self.sample_rate, input_rate)
+
+    def warm_up(self, pcm: bytes, input_rate: int, streams: int) -> None:
+        """Decode ``pcm`` (speech, e.g. an IVR prompt) on ``streams`` recognizers at once so the
+        first callers do not pay the recognizers' cold start (see _RecognizerPool)."""
+        opened = [self.open_stream(input_rate) for _ in range(max(1, streams))]
+        for stream in opened:
+            stream.feed(pcm)
+            stream.finish()
 
 
 def load_vosk_engine(model_dir: Path) -> VoskEngine:

@@ -33,9 +33,13 @@ def test_decode_utterance_is_thread_safe(ko_engine: VoskEngine, utterance_wav: P
     assert all(r.text and r.urgent_words == () and r.decode_seconds > 0 for r in results)
 
 
-def test_decoder_from_settings_shares_the_loaded_model(ko_engine: VoskEngine) -> None:
+def test_decoder_from_settings_shares_the_loaded_model(
+    ko_engine: VoskEngine, utterance_wav: Path
+) -> None:
     decoder = UtteranceDecoder.from_settings(AsrSettings(model_dir=ko_model_dir()))
     assert decoder.engine is ko_engine
+    decoder.warm_up(utterance_wav, streams=2)
+    UtteranceDecoder(ScriptedEngine(""), SPOTTER).warm_up(utterance_wav, streams=2)
 
 
 def test_live_decoding_streams_chunks_and_decides(

@@ -92,3 +92,38 @@ def test_resampler_doubles_the_samples_and_keeps_the_signal() -> None:
     spectrum = np.abs(np.fft.rfft(samples.astype(float)))
     peak_hz = np.argmax(spectrum) * 16000 / len(samples)
     assert peak_hz == pytest.approx(440, abs=2)
+
+
+def test_reused_recognizers_count_time_from_their_own_stream(
+    ko_engine: VoskEngine, utterance_wav: Path
+) -> None:
+    """Recognizers are pooled (a cold one is slow); times must still start at this audio."""
+    duration = wav_seconds(utterance_wav)
+    runs = []
+    for _ in range(3):
+        rate, chunks = read_wav_chunks(utterance_wav, 0.25)
+        runs.append(decode_pcm(ko_engine, chunks, rate).words)
+    for words in runs:
+        assert words
+        assert all(0.0 <= w.start <= w.end <= duration + 0.05 for w in words)
+        assert words[0].start == pytest.approx(runs[0][0].start, abs=0.3)
+
+
+def test_an_abandoned_stream_does_not_hand_its_recognizer_on(ko_engine: VoskEngine) -> None:
+    half = ko_engine.open_stream(8000)
+    half.feed(b"\1\0" * 4000)  # a hangup mid-utterance: never finished
+    fresh = ko_engine.open_stream(8000)
+    assert fresh._recognizer is not half._recognizer
+    fresh.finish()
+    again = ko_engine.open_stream(8000)
+    assert again._recognizer is fresh._recognizer
+    again.finish()
+
+
+def test_warm_up_leaves_idle_recognizers(ko_engine: VoskEngine, utterance_wav: Path) -> None:
+    pcm = utterance_wav.read_bytes()[44:]
+    ko_engine.warm_up(pcm, 8000, streams=2)
+    first, second = ko_engine.open_stream(8000), ko_engine.open_stream(8000)
+    assert first._recognizer.seconds_fed > 0 and second._recognizer.seconds_fed > 0
+    first.finish()
+    second.finish()
