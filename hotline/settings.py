@@ -23,6 +23,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from asr.settings import AsrSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 DIALPLAN_TEMPLATES = PROJECT_ROOT / "dialplans"
@@ -89,6 +91,8 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
 
     emergency: EmergencySettings = EmergencySettings()
+    # Speech: model directory, decoder workers, the IVR's speech invitation (asr/settings.py).
+    asr: AsrSettings = AsrSettings()
     agents: list[AgentSettings] = Field(
         default_factory=lambda: [
             AgentSettings(extension="8001", name="话务员一", skills=["general", "consult", "help"]),
