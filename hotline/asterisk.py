@@ -48,6 +48,7 @@ INSTANCE_SUBDIRS = (
     "etc",
     "lib",
     "spool",
+    "spool/utterances",
     "run",
     "log",
     "log/cdr-csv",
