@@ -97,10 +97,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         if not all(p.is_file() for p in legs.values()):
             legs = {Speaker.CALLER: file}  # a lone file (an IVR utterance): the caller spoke
         transcript = transcribe_legs(engine, legs, chunk_seconds=settings.chunk_seconds)
-        caller_text = " ".join(
-            line.text for line in transcript.lines if line.speaker is Speaker.CALLER
-        )
-        suggestion = classifier.classify(caller_text)
+        suggestion = classifier.classify_transcript(transcript)
         if args.json:
             out = {
                 "file": str(file),
