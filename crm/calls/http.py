@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -10,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from asr.classifier import CallClassifier
 from crm.calls.events import CallEvent
 from crm.domain.callrecords import CallOutcome
 from crm.models import Call, Ticket, TranscriptionJob
@@ -132,7 +135,7 @@ def list_callbacks(session: Annotated[Session, Depends(get_session)]) -> list[di
 
 @router.get("/api/calls/{uniqueid}/transcript")
 def get_transcript(
-    uniqueid: str, session: Annotated[Session, Depends(get_session)]
+    uniqueid: str, request: Request, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
     """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
     job = session.scalars(
@@ -141,10 +144,29 @@ def get_transcript(
     if job is None:
         raise HTTPException(status_code=404, detail=f"这通电话没有转写任务：{uniqueid}")
     transcript = job.transcript()
+    suggestion = None
+    if transcript is not None:
+        settings = request.app.state.settings.asr
+        found = classifier(settings.classifier_file, settings.urgent_keywords_file)
+        result = found.classify_transcript(transcript)
+        suggestion = {
+            "call_type": result.call_type,
+            "call_type_label": result.call_type.label if result.call_type else None,
+            "trigger_words": list(result.reason),
+            "special_line": result.special_line.number if result.special_line else None,
+            "explanation": result.explanation(),
+        }
     return {
         "status": job.status,
         "attempts": job.attempts,
         "error": job.last_error,
         "text": job.transcript_text,
         "transcript": transcript.to_dict() if transcript else None,
+        # A suggestion only: the agent decides the type (rule-based, shows its trigger words).
+        "suggestion": suggestion,
     }
+
+
+@lru_cache(maxsize=4)
+def classifier(classifier_file: Path, urgent_file: Path) -> CallClassifier:
+    return CallClassifier.from_files(classifier_file, urgent_file)

@@ -83,6 +83,7 @@ def test_an_answered_call_is_transcribed_leg_by_leg_with_word_times(agents: Hotl
     assert lines, "sipp's speech on both legs must give some recognised text"
     assert {line["label"] for line in lines} <= {"来电人", "话务员"}
     assert {line["speaker"] for line in lines} <= {"caller", "agent"}
+    assert job["suggestion"]["explanation"]  # rule-based suggestion, shown to the agent
     for line in lines:
         times = [(w["start"], w["end"]) for w in line["words"]]
         assert all(start <= end for start, end in times)
