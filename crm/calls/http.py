@@ -73,6 +73,7 @@ def call_view(call: Call) -> dict[str, Any]:
         "urgent_words": call.urgent_words,
         "queue": call.queue,
         "agent_interface": call.agent_interface,
+        "agent_called_at": call.agent_called_at,
         "hold_seconds": call.hold_seconds,
         "ring_seconds": call.ring_seconds,
         "talk_seconds": call.talk_seconds,
