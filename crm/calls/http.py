@@ -168,6 +168,26 @@ def get_transcript(
     }
 
 
+@router.get("/api/transcripts")
+def search_transcripts(
+    q: str, request: Request, session: Annotated[Session, Depends(get_session)]
+) -> list[dict[str, Any]]:
+    """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first."""
+    if not q.strip():
+        raise HTTPException(status_code=422, detail="请输入要搜索的词")
+    queue = request.app.state.transcriptions
+    ids = queue.search(q)[-200:]
+    jobs = session.scalars(
+        select(TranscriptionJob)
+        .where(TranscriptionJob.id.in_(ids))
+        .order_by(TranscriptionJob.id.desc())
+    )
+    return [
+        {"uniqueid": job.call_uniqueid, "ticket": job.ticket_ref, "text": job.transcript_text}
+        for job in jobs
+    ]
+
+
 @lru_cache(maxsize=4)
 def classifier(classifier_file: Path, urgent_file: Path) -> CallClassifier:
     return CallClassifier.from_files(classifier_file, urgent_file)
