@@ -83,7 +83,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def print_status(settings: Settings) -> None:
     for name in services.SERVICE_ORDER:
         pid = services.pid_of(settings, name)
-        print(f"{name:9s} {'运行中 pid ' + str(pid) if pid else '未运行'}")
+        print(f"{name:12s} {'运行中 pid ' + str(pid) if pid else '未运行'}")
     print(f"工单系统 (CRM):  {settings.crm_url}/docs")
     sip = f"sip:{settings.hotline_number}@{settings.bind_address}:{settings.sip_port}"
     print(f"热线 SIP 地址:   {sip}")
