@@ -35,6 +35,13 @@ def ensure_config_file(path: Path) -> None:
         if not data.get(name):
             data[name] = secrets.token_urlsafe(24)
             changed = True
+    if "agents" not in data:
+        # The example agents, each with a generated SIP password for its phone to register.
+        data["agents"] = [
+            {**agent.model_dump(exclude_none=True), "password": secrets.token_urlsafe(12)}
+            for agent in Settings.model_fields["agents"].default_factory()  # type: ignore[misc]
+        ]
+        changed = True
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=True), encoding="utf-8")
