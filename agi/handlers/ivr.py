@@ -100,11 +100,14 @@ async def _listen(
 async def _route_call(
     channel: Channel, ctx: HandlerContext, uniqueid: str, state: IvrState, route: Route
 ) -> None:
-    # Route first: for an urgent call, nothing may stand between the key and the Dial.
+    # Route first: for an urgent call, nothing may stand between the key and the Dial — not
+    # even the disk. The ticket exists already (call_started); the route is recorded after
+    # the channel is back in the dialplan.
     await set_variable(channel, v.ROUTE, route.kind.value)
     if route.queue:
         await set_variable(channel, v.QUEUE, route.queue)
     await set_variable(channel, v.PRIORITY, str(route.priority))
+    await channel.release()
     await ctx.outbox.put(
         CallRouted(
             event_id=ctx.event_id("route", uniqueid),

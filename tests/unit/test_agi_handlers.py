@@ -57,6 +57,22 @@ async def test_ticket_event_is_written_before_the_route_is_set(context):
     assert routed["ivr_path"] == ["2"] and routed["call_type"] == "consultation"
 
 
+async def test_an_urgent_call_goes_back_to_the_dialplan_before_the_route_is_written(context):
+    channel = ScriptedChannel(environment("ivr"), keys=["1"])
+    kinds_at_release: list[str] = []
+    original = channel.release
+
+    async def spy() -> None:
+        kinds_at_release.extend(e["kind"] for e in queued(context))
+        await original()
+
+    channel.release = spy  # type: ignore[method-assign]
+    await ivr(channel, context)
+    assert kinds_at_release == ["call_started"], "the Dial must not wait for the disk"
+    assert channel.commands[-1] == "RELEASE"
+    assert [e["kind"] for e in queued(context)] == ["call_started", "call_routed"]
+
+
 async def test_silence_plays_welcome_menu_waits_then_general_queue(context):
     channel = ScriptedChannel(environment("ivr"), keys=[None, None, None])
     await ivr(channel, context)
@@ -106,7 +122,7 @@ async def test_call_end_reports_what_the_dialplan_kept(context):
     assert event["kind"] == "call_ended" and event["hangup_cause"] == 16
     assert event["agent_interface"] == "PJSIP/8001" and event["hold_seconds"] == 7
     assert event["recording_path"].endswith("1.wav") and event["route"] == "queue"
-    assert len(channel.commands) == 1, "one round trip for all facts"
+    assert channel.commands[1:] == ["RELEASE"], "one round trip for all facts"
 
 
 async def test_same_handler_run_twice_queues_each_event_once(context):
