@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm.domain import messages as msg
@@ -38,6 +38,7 @@ from crm.domain.limits import Deadlines, compute_deadlines
 from crm.domain.phones import normalize_phone
 from crm.domain.repeat import PriorOrder, RepeatDecision, decide_repeat
 from crm.domain.special_lines import SpecialLine
+from crm.domain.workcalendar import to_china
 from crm.models.calls import Alert, Ticket
 from crm.models.knowledge import KbAnswer, KbArticle, SpecialLineEntry
 from crm.models.workorders import Caller, ReturnVisit, TicketDetail, Unit, UnitReply, WorkOrder
@@ -203,6 +204,14 @@ def _special_line(session: Session, number: str | None) -> SpecialLine | None:
     return SpecialLine(row.number, row.name, row.scope, tuple(row.keywords))
 
 
+def _deadline_sentence(cls: Classification, deadlines: Deadlines) -> tuple[str, ...]:
+    """Principle 5: tell the caller the reply deadline of an order that will be followed up."""
+    if cls.archive_now or not cls.forwardable or deadlines.reply_due is None:
+        return ()
+    due = to_china(deadlines.reply_due)
+    return (msg.REPLY_DEADLINE.format(due=f"{due.month}月{due.day}日{due:%H:%M}"),)
+
+
 def _store_classification(detail: TicketDetail, cls: Classification, deadlines: Deadlines) -> None:
     detail.call_type = cls.call_type.value
     detail.contact_number = cls.contact_number
@@ -212,7 +221,7 @@ def _store_classification(detail: TicketDetail, cls: Classification, deadlines: 
     detail.refer_number = cls.refer_number
     detail.rules = list(cls.rules)
     detail.notes = list(cls.notes)
-    detail.tell_caller = list(cls.tell_caller)
+    detail.tell_caller = [*cls.tell_caller, *_deadline_sentence(cls, deadlines)]
     detail.reply_due = deadlines.reply_due
     detail.dispatch_due = deadlines.dispatch_due
     detail.unit_feedback_due = deadlines.unit_feedback_due
@@ -384,19 +393,30 @@ def _prior_order(ticket: Ticket, detail: TicketDetail) -> PriorOrder:
 
 
 def latest_prior_ticket(session: Session, ticket: Ticket) -> Ticket | None:
-    """The caller's most recent earlier registered ticket (by normalised number)."""
+    """The caller's most recent earlier registered ticket that was not itself a chase.
+
+    Matched on the number the call path stored (indexed) or on the contact number an agent
+    registered for the same caller, so a caller ringing from another phone is still found.
+    """
     number = normalize_phone(ticket.caller_number)
-    candidates = session.scalars(
+    if number is None:
+        return None
+    caller_ids = select(Caller.id).where(Caller.number == number)
+    query = (
         select(Ticket)
         .join(TicketDetail, TicketDetail.ticket_id == Ticket.id)
         .where(Ticket.id != ticket.id, Ticket.created_at <= ticket.created_at)
         .where(TicketDetail.call_type != CallType.INVALID.value)
+        .where(
+            or_(
+                Ticket.caller_number.in_({ticket.caller_number, number}),
+                TicketDetail.caller_id.in_(caller_ids),
+            )
+        )
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(1)
     )
-    for candidate in candidates:
-        if normalize_phone(candidate.caller_number) == number:
-            return candidate
-    return None
+    return session.scalars(query).first()
 
 
 def handle_repeat_call(

@@ -270,3 +270,23 @@ def test_abnormal_fraud_call_is_closed_with_warning(db: Session) -> None:
             RegistrationForm(CallType.INVALID, "x", abnormal="x"),
             AGENT,
         )
+
+
+def test_caller_is_told_the_reply_deadline(db: Session) -> None:
+    t = new_ticket(db, "13800000012", cn(9, 30, 10))
+    form = RegistrationForm(
+        CallType.COMPLAINT, "窗口推诿", contact_number="13800000012", target="窗口工作人员"
+    )
+    d = orders.register_ticket(db, t.id, form, AGENT)
+    assert d.tell_caller == ["我们将在10月12日10:00前答复您。"]  # 4 working days, Oct 10 worked
+
+
+def test_repeat_caller_found_by_registered_contact_from_another_phone(db: Session) -> None:
+    t = new_ticket(db, "04716250001", cn(9, 30, 10))  # office landline
+    orders.register_ticket(
+        db, t.id, RegistrationForm(CallType.HELP, "漏水", contact_number="13800000013"), AGENT
+    )
+    orders.dispatch(db, t.id, unit(db, "city-water").id, LEADER)
+    again = new_ticket(db, "13800000013", cn(9, 30, 15))  # the mobile given as contact
+    assert orders.latest_prior_ticket(db, again) is t
+    assert orders.latest_prior_ticket(db, new_ticket(db, "13800009999", cn(9, 30, 16))) is None
