@@ -249,3 +249,24 @@ def kb_answer(
 ) -> s.OrderOut:
     orders.answer_from_kb(session, ticket_id, body.article_id, user, now=now)
     return _done(session, ticket_id, user, now)
+
+
+@router.post("/{ticket_id}/hand-over", response_model=s.OrderOut, summary="首接责任移交")
+def hand_over(
+    ticket_id: int, body: s.HandOverIn, session: SessionDep, user: UserDep, now: NowDep
+) -> s.OrderOut:
+    orders.hand_over(session, ticket_id, body.to_username, body.note, user)
+    return _done(session, ticket_id, user, now)
+
+
+@router.get(
+    "/{ticket_id}/complaint-units", response_model=list[s.UnitOut], summary="投诉承办单位推荐"
+)
+def complaint_units(
+    ticket_id: int,
+    session: SessionDep,
+    user: UserDep,
+    escalate: bool = False,
+    serious: bool = False,
+) -> list[Unit]:
+    return orders.complaint_units(session, ticket_id, escalate=escalate, serious=serious)

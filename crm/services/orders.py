@@ -37,6 +37,7 @@ from crm.domain.lifecycle import Action, ActionInput, Effect, OrderFacts, Outcom
 from crm.domain.limits import Deadlines, compute_deadlines
 from crm.domain.phones import normalize_phone
 from crm.domain.repeat import PriorOrder, RepeatDecision, decide_repeat
+from crm.domain.routing import UnitRef, complaint_destinations
 from crm.domain.special_lines import SpecialLine
 from crm.domain.workcalendar import to_china
 from crm.models.calls import Alert, Ticket
@@ -45,6 +46,9 @@ from crm.models.workorders import Caller, ReturnVisit, TicketDetail, Unit, UnitR
 from crm.services import audit
 from crm.services.errors import Forbidden, NotFound
 from crm.services.numbering import next_ticket_number
+
+# Serious complaints are also referred to this unit (效能监察): its code in config/units.yaml.
+EFFICIENCY_UNIT_CODE = "city-efficiency"
 
 # The call path acts as a first-contact agent; use it when no person is signed in yet.
 SYSTEM = Viewer("system", frozenset({Role.AGENT, Role.SHIFT_LEADER}))
@@ -133,7 +137,14 @@ def _transition(
     data: ActionInput | None = None,
     now: datetime | None = None,
 ) -> Outcome:
-    """Apply one lifecycle action and carry out its effects."""
+    """Apply one lifecycle action and carry out its effects.
+
+    A report (举报) can only be acted on by those who may read it: the hotline leader and the
+    assigned reviewer (plus the scheduler, which never touches reports: they do not auto-archive).
+    """
+    is_report = detail.call_type == CallType.REPORT.value and action is not Action.CLOSE
+    if is_report and not can_read(actor, visibility(session, ticket, detail)):
+        raise Forbidden("举报件仅热线负责人和指定审核人员可以办理。")
     outcome = apply(_facts(ticket, detail), action, data)
     ticket.status = outcome.status
     detail.simple = outcome.simple
@@ -525,9 +536,10 @@ def dispatch(
     now: datetime | None = None,
 ) -> WorkOrder:
     """下派工单 to a unit; with ``simple_reason`` it is a simple work order (简易工单)."""
-    _require_role(actor, MAY_DISPATCH, "派单")
     ticket = get_ticket(session, ticket_id)
     detail = get_detail(session, ticket_id)
+    if detail.call_type != CallType.REPORT.value:  # reports: checked by _transition (leader first)
+        _require_role(actor, MAY_DISPATCH, "派单")
     if session.get(Unit, unit_id) is None:
         raise NotFound("单位", unit_id)
     simple = simple_reason is not None
@@ -587,7 +599,7 @@ def record_unit_reply(
         _require_role(actor, MAY_REVIEW, "记录简易工单答复")
         action = Action.REVIEWER_RECORD
     else:
-        allowed = actor.roles & (MAY_REVIEW | MAY_DISPATCH) or (
+        allowed = actor.roles & (MAY_REVIEW | MAY_DISPATCH | {Role.HOTLINE_LEADER}) or (
             Role.UNIT in actor.roles and actor.unit_id == order.unit_id
         )
         if not allowed:
@@ -734,3 +746,47 @@ def read_ticket(session: Session, ticket_id: int, actor: Viewer) -> tuple[Ticket
     if read_must_be_audited(vis):
         audit.record(session, actor.username, "read_confidential", "ticket", ticket.id)
     return ticket, detail
+
+
+def hand_over(
+    session: Session, ticket_id: int, to_username: str, note: str, actor: Viewer
+) -> TicketDetail:
+    """First-contact responsibility (首接负责) passes to another person only with a record."""
+    if not note.strip():
+        raise RuleViolation("first_contact", "移交须写明交接记录。")
+    ticket = get_ticket(session, ticket_id)
+    detail = get_detail(session, ticket_id)
+    if not can_read(actor, visibility(session, ticket, detail)):
+        raise Forbidden("无权移交该定单。")
+    previous = detail.taken_by
+    detail.taken_by = to_username
+    detail.notes = [*detail.notes, f"首接责任由{previous}移交{to_username}：{note.strip()}"]
+    audit.record(
+        session, actor.username, "hand_over", "ticket", ticket.id, frm=previous, to=to_username
+    )
+    return detail
+
+
+def complaint_units(
+    session: Session, ticket_id: int, *, escalate: bool = False, serious: bool = False
+) -> list[Unit]:
+    """Where a complaint should be dispatched (district unit / city supervisor / 效能监察)."""
+    detail = get_detail(session, ticket_id)
+    if detail.call_type != CallType.COMPLAINT.value or detail.body_unit_id is None:
+        raise RuleViolation("complaint_routing", "仅登记了所涉单位的投诉可以推荐承办单位。")
+    about = session.get(Unit, detail.body_unit_id)
+    assert about is not None
+    supervisor = session.get(Unit, about.supervisor_id) if about.supervisor_id else None
+    efficiency = session.scalar(select(Unit).where(Unit.code == EFFICIENCY_UNIT_CODE))
+
+    def ref(u: Unit) -> UnitRef:
+        return UnitRef(u.id, u.name, u.level, u.supervisor_id)
+
+    chosen = complaint_destinations(
+        ref(about),
+        supervisor=ref(supervisor) if supervisor else None,
+        escalate=escalate,
+        serious=serious,
+        efficiency_unit=ref(efficiency) if efficiency else None,
+    )
+    return [u for u in (session.get(Unit, c.id) for c in chosen) if u is not None]

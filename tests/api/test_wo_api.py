@@ -276,3 +276,28 @@ def test_mounts_into_the_crm_app(
         r = c.post("/api/orders/1/registration", json={}, headers=AGENT)
         assert r.status_code == 422 and r.json()["error"].startswith("请求内容不正确")
         assert "/api/orders/{ticket_id}" in c.get("/openapi.json").json()["paths"]
+
+
+def test_hand_over_and_complaint_units_endpoints(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    tid = make_ticket(session_factory, "13800000007", 9, 30, 10)
+    client.post(
+        f"/api/orders/{tid}/registration",
+        json={
+            "call_type": "complaint",
+            "question": "窗口推诿",
+            "contact_number": "13800000007",
+            "target": "窗口工作人员",
+            "body_unit_id": unit_id(session_factory, "xc-housing"),
+        },
+        headers=AGENT,
+    )
+    r = client.get(f"/api/orders/{tid}/complaint-units", params={"escalate": True}, headers=LEADER)
+    assert [u["name"] for u in r.json()] == ["市住房和城乡建设局"]
+    r = client.post(
+        f"/api/orders/{tid}/hand-over",
+        json={"to_username": "shift1", "note": "来电人要求值班长处理"},
+        headers=AGENT,
+    )
+    assert r.status_code == 200 and r.json()["taken_by"] == "shift1"
