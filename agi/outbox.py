@@ -178,7 +178,12 @@ class Outbox:
                     backoff = MIN_BACKOFF
                     await self.wakeup.wait()
                 except (httpx.HTTPError, OSError) as exc:
-                    log.warning("CRM unreachable (%s); retrying in %.1f s", exc, backoff)
+                    log.warning(
+                        "CRM unreachable (%s: %s); retrying in %.1f s",
+                        type(exc).__name__,
+                        exc,
+                        backoff,
+                    )
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wakeup.wait(), backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)

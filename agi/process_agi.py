@@ -11,6 +11,7 @@ sends later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -60,10 +61,8 @@ async def run(script: str, agi: AGI) -> None:
         outbox=outbox,
         prompts_dir=str(settings.asterisk_prompts_dir),
     )
-    try:
+    with contextlib.suppress(CallerHungUp):
         await handler(Pyst2Channel(agi), context)
-    except CallerHungUp:
-        pass
     try:
         async with httpx.AsyncClient(timeout=settings.crm_timeout_seconds) as client:
             await outbox.deliver_once(

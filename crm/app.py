@@ -20,12 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from crm import db
 from crm.agents import http as agents_http
 from crm.agents.services import AgentNotFound, AgentRequestError, AgentService
+from crm.api import include_work_order_api
 from crm.bridge.ami import AmiBridge, AmiError
 from crm.calls import http as calls_http
 from crm.calls.events import CallEvent
-from crm.calls.services import TicketClock, apply_event
+from crm.calls.services import apply_event
 from crm.models import Ticket
 from crm.notifier import Notifier
+from crm.services.overdue import OverdueEvent, OverdueScheduler
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
@@ -41,19 +43,28 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
         if connect_ami:
             app.state.agents.ami.on_connect.append(app.state.agents.resync)
             await app.state.agents.ami.start()
+        overdue.start()
         yield
+        await overdue.stop()
         await app.state.agents.ami.stop()
 
     app = FastAPI(title="12345 热线工单系统", version="0.1.0", lifespan=lifespan)
     engine = db.make_engine(settings.db_url)
     sessions = db.make_sessionmaker(engine)
-    clock = TicketClock(settings.timezone)
     notifier = Notifier()
 
     async def apply(event: CallEvent) -> Ticket:
-        ticket = await asyncio.to_thread(apply_event, sessions, event, clock)
+        ticket = await asyncio.to_thread(apply_event, sessions, event)
         notifier.publish({"kind": event.kind, "uniqueid": event.uniqueid, "ticket": ticket.number})
         return ticket
+
+    def overdue_found(event: OverdueEvent) -> None:
+        due = event.due.isoformat() if event.due else None
+        notifier.publish(
+            {"kind": "overdue", "ticket": event.number, "stage": event.stage, "due": due}
+        )
+
+    overdue = OverdueScheduler(sessions, on_event=overdue_found)
 
     app.state.settings = settings
     app.state.engine = engine
@@ -67,6 +78,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     app.include_router(calls_http.router)
     app.include_router(agents_http.router)
     _install_error_handlers(app)
+    include_work_order_api(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from crm import db
+from crm.services.directory import seed_all
 from hotline import asterisk, services
 from hotline.prompts import build_prompts
 from hotline.settings import Settings, config_file, load_settings
@@ -53,6 +54,8 @@ def prepare(settings: Settings) -> None:
     if "queue_wait" in menu.prompts:
         shutil.copyfile(prompts_dir / "queue_wait.wav", moh / "queue_wait.wav")
     db.upgrade(settings.db_url)
+    with db.transaction(db.make_sessionmaker(db.make_engine(settings.db_url))) as session:
+        seed_all(session)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:

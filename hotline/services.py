@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.asterisk import chroot_command, wait_for_port
-from hotline.settings import Settings, config_file
+from hotline.settings import Settings
 
 SERVICE_ORDER = ("asterisk", "crm", "agi")
 
@@ -68,7 +68,7 @@ def start(settings: Settings, name: str, timeout: float = 30.0) -> int:
     service = services(settings)[name]
     (settings.var_dir / "run").mkdir(parents=True, exist_ok=True)
     (settings.var_dir / "log").mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, HOTLINE_CONFIG=str(config_file()))
+    env = dict(os.environ, HOTLINE_CONFIG=str(settings.source_file))
     with open(settings.var_dir / "log" / f"{name}.log", "ab") as log:
         process = subprocess.Popen(
             service.argv,

@@ -15,13 +15,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from asr.settings import AsrSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
@@ -71,8 +73,6 @@ class Settings(BaseSettings):
 
     bind_address: str = "127.0.0.1"
     hotline_number: str = "12345"
-    # Ticket numbers and working days follow the hotline's local calendar.
-    timezone: str = "Asia/Shanghai"
     sip_port: int = 5060
     rtp_start: int = 10000
     rtp_end: int = 10999
@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
 
     emergency: EmergencySettings = EmergencySettings()
+    # Speech: model directory, decoder workers, the IVR's speech invitation (asr/settings.py).
+    asr: AsrSettings = AsrSettings()
     agents: list[AgentSettings] = Field(
         default_factory=lambda: [
             AgentSettings(extension="8001", name="话务员一", skills=["general", "consult", "help"]),
@@ -97,6 +99,8 @@ class Settings(BaseSettings):
             ),
         ]
     )
+    # Adds the dialplan-only baseline extensions the benchmarks compare against.
+    benchmark_baseline: bool = False
     # Seconds the FastAGI server waits for the CRM before it keeps the ticket in its outbox.
     crm_timeout_seconds: float = 2.0
 
@@ -117,7 +121,14 @@ class Settings(BaseSettings):
             ),
         )
 
+    # The file these settings were read from; the services started with them read it too.
+    _source: Path = PrivateAttr(default_factory=lambda: config_file())
+
     # Derived values -------------------------------------------------------------------------
+
+    @property
+    def source_file(self) -> Path:
+        return self._source
 
     @cached_property
     def db_url(self) -> str:

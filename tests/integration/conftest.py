@@ -1,16 +1,12 @@
 """A whole hotline for the integration tests: the real Asterisk 22 (chroot), our FastAGI
 server and CRM as real processes, and sipp as citizens, agents' phones and 110.
 
-Everything runs on 127.0.0.1 with free ports and its own Asterisk instance folder, so it never
-disturbs a hotline running on the same machine. It needs root (chroot, sipp's raw sockets):
-without root the tests fail and say so; they never skip.
+Everything runs on 127.0.0.1 with free ports (tests/support/instance.py). It needs root
+(chroot, sipp's raw sockets): without root the tests fail and say so; they never skip.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,11 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
-from hotline import services
-from hotline.cli import ensure_config_file, prepare
-from hotline.settings import Settings, load_settings
+from hotline.settings import Settings
+from tests.support.instance import AGENT_ONE, AGENT_TWO, isolated_hotline
 from tests.support.sipp import (
     BUSY,
     Sipp,
@@ -33,9 +27,6 @@ from tests.support.sipp import (
     free_port,
     run_scenario,
 )
-
-AGENT_ONE = "8001"
-AGENT_TWO = "8002"
 
 
 @dataclass
@@ -121,54 +112,10 @@ def finished(sipp: Sipp, timeout: float = 90) -> int:
 
 @pytest.fixture(scope="session")
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
-    if os.geteuid() != 0:
-        raise RuntimeError("the integration tests need root (Asterisk chroot, sipp raw sockets)")
-    root = tmp_path_factory.mktemp("hotline")
-    tcp = lambda: free_port(socket.SOCK_STREAM)  # noqa: E731
-    emergency_port, one, two = free_port(), free_port(), free_port()
-    rtp = 20000 + (os.getpid() % 200) * 50
-    config = {
-        "var_dir": str(root / "var"),
-        "asterisk_instance_dir": f"/srv/hotline/test-{os.getpid()}",
-        "sip_port": free_port(),
-        "ami_port": tcp(),
-        "agi_port": tcp(),
-        "crm_port": tcp(),
-        "rtp_start": rtp,
-        "rtp_end": rtp + 48,
-        "emergency": {"contact": f"sip:110@127.0.0.1:{emergency_port}", "dial_timeout_seconds": 10},
-        "agents": [
-            {
-                "extension": AGENT_ONE,
-                "name": "话务员一",
-                "skills": ["general", "consult", "help"],
-                "contact": f"sip:{AGENT_ONE}@127.0.0.1:{one}",
-            },
-            {
-                "extension": AGENT_TWO,
-                "name": "话务员二",
-                "skills": ["general", "complaint", "suggestion"],
-                "contact": f"sip:{AGENT_TWO}@127.0.0.1:{two}",
-            },
-        ],
-    }
-    path = root / "hotline.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    previous = os.environ.get("HOTLINE_CONFIG")
-    os.environ["HOTLINE_CONFIG"] = str(path)
-    ensure_config_file(path)
-    settings = load_settings()
-    prepare(settings)
-    services.start_all(settings)
-    try:
-        yield Hotline(settings, root, emergency_port, {AGENT_ONE: one, AGENT_TWO: two})
-    finally:
-        services.stop_all(settings)
-        shutil.rmtree(settings.instance_host_dir, ignore_errors=True)
-        if previous is None:
-            os.environ.pop("HOTLINE_CONFIG", None)
-        else:
-            os.environ["HOTLINE_CONFIG"] = previous
+    with isolated_hotline(tmp_path_factory.mktemp("hotline")) as instance:
+        yield Hotline(
+            instance.settings, instance.root, instance.emergency_port, instance.agent_ports
+        )
 
 
 @pytest.fixture

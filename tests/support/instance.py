@@ -1,0 +1,94 @@
+"""A private hotline on free ports: its own Asterisk instance folder, CRM and FastAGI server.
+
+Used by the integration tests and the benchmarks, so both run exactly what ``hotline start``
+runs, without touching a hotline already running on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hotline import services
+from hotline.cli import ensure_config_file, prepare
+from hotline.settings import Settings, load_settings
+from tests.support.sipp import free_port
+
+AGENT_ONE = "8001"
+AGENT_TWO = "8002"
+
+
+@dataclass(frozen=True)
+class Instance:
+    settings: Settings
+    root: Path
+    emergency_port: int
+    agent_ports: dict[str, int]
+
+
+@contextmanager
+def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
+    """Start a whole hotline under ``root``; stop it and remove its Asterisk folder after."""
+    if os.geteuid() != 0:
+        raise RuntimeError("a real hotline needs root (Asterisk chroot, sipp raw sockets)")
+    tcp = lambda: free_port(socket.SOCK_STREAM)  # noqa: E731
+    emergency_port, one, two = free_port(), free_port(), free_port()
+    rtp = 20000 + (os.getpid() % 100) * 400
+    config: dict[str, Any] = {
+        "var_dir": str(root / "var"),
+        "asterisk_instance_dir": f"/srv/hotline/test-{os.getpid()}-{root.name}",
+        "sip_port": free_port(),
+        "ami_port": tcp(),
+        "agi_port": tcp(),
+        "crm_port": tcp(),
+        "rtp_start": rtp,
+        "rtp_end": rtp + 398,
+        "emergency": {"contact": f"sip:110@127.0.0.1:{emergency_port}", "dial_timeout_seconds": 10},
+        "agents": [
+            {
+                "extension": AGENT_ONE,
+                "name": "话务员一",
+                "skills": ["general", "consult", "help"],
+                "contact": f"sip:{AGENT_ONE}@127.0.0.1:{one}",
+            },
+            {
+                "extension": AGENT_TWO,
+                "name": "话务员二",
+                "skills": ["general", "complaint", "suggestion"],
+                "contact": f"sip:{AGENT_TWO}@127.0.0.1:{two}",
+            },
+        ],
+    }
+    config.update(overrides)
+    path = root / "hotline.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    ensure_config_file(path)
+    previous = os.environ.get("HOTLINE_CONFIG")
+    os.environ["HOTLINE_CONFIG"] = str(path)
+    try:
+        settings = load_settings()
+    finally:
+        # Only this hotline's processes read the file; the test process keeps its own view.
+        _restore(previous)
+    try:
+        prepare(settings)
+        services.start_all(settings)
+        yield Instance(settings, root, emergency_port, {AGENT_ONE: one, AGENT_TWO: two})
+    finally:
+        services.stop_all(settings)
+        shutil.rmtree(settings.instance_host_dir, ignore_errors=True)
+
+
+def _restore(previous: str | None) -> None:
+    if previous is None:
+        os.environ.pop("HOTLINE_CONFIG", None)
+    else:
+        os.environ["HOTLINE_CONFIG"] = previous
