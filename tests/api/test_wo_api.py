@@ -265,7 +265,9 @@ def test_mounts_into_the_crm_app(
     from hotline.settings import Settings
 
     app = create_app(Settings(database_url=db_url, var_dir=tmp_path), connect_ami=False)
-    include_work_order_api(app)
+    routes = len(app.routes)
+    include_work_order_api(app)  # create_app already did: nothing is added twice
+    assert len(app.routes) == routes
     app.state.wo_clock = clock
     with session_factory() as s:
         seed(s)
