@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from crm.domain.access import OrderVisibility, Viewer, can_read
+from crm.domain.access import OrderVisibility, Viewer, can_read, read_must_be_audited
 from crm.domain.callrecords import CallOutcome
 from crm.domain.calltypes import CallType, TicketStatus
 from crm.domain.limits import rule_for
@@ -27,6 +27,7 @@ from crm.domain.phones import mask_phone
 from crm.domain.workcalendar import CHINA_TZ, to_china
 from crm.models.calls import Call, Ticket
 from crm.models.workorders import Caller, ReturnVisit, TicketDetail, Unit, UnitReply, WorkOrder
+from crm.services import audit
 
 LEDGER_HEADERS = (
     "序号",
@@ -174,6 +175,10 @@ def ledger_rows(session: Session, start: date, end: date, viewer: Viewer) -> lis
             CallType(detail.call_type), assigned_reviewer=detail.assigned_reviewer
         )
         readable = can_read(viewer, vis)
+        if readable and read_must_be_audited(vis):
+            audit.record(
+                session, viewer.username, "read_confidential", "ticket", ticket.id, via="ledger"
+            )
         caller = session.get(Caller, detail.caller_id) if detail.caller_id else None
         situation = "，".join(x for x in (caller.name if caller else None, detail.location) if x)
         rows.append(

@@ -74,7 +74,12 @@ def scan(session: Session, now: datetime) -> list[OverdueEvent]:
             session.add(
                 Alert(
                     kind="overdue",
-                    audience=Role.SHIFT_LEADER.value,
+                    # Reports stay with those who may read them (保密).
+                    audience=(
+                        Role.HOTLINE_LEADER.value
+                        if call_type is CallType.REPORT
+                        else Role.SHIFT_LEADER.value
+                    ),
                     ticket_id=ticket.id,
                     message=f"定单{ticket.number}（{call_type.label}）{STAGE_LABELS[stage]}已超时。",
                     data={"stage": stage, "due": due.isoformat()},

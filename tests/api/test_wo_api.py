@@ -181,7 +181,11 @@ def test_emergency_endpoint_archives_and_alerts(
     tid = make_ticket(session_factory, "13800000004", 9, 30, 10)
     r = client.post(f"/api/orders/{tid}/emergency", json={"location": "人民广场"}, headers=AGENT)
     assert r.status_code == 200 and r.json()["status"] == "archived"
-    assert any(a["ticket_id"] == tid for a in client.get("/api/alerts", headers=BOSS).json())
+    alerts = [a for a in client.get("/api/alerts", headers=BOSS).json() if a["ticket_id"] == tid]
+    assert len(alerts) == 1
+    assert client.post(f"/api/alerts/{alerts[0]['id']}/ack", headers=LEADER).status_code == 403
+    assert client.post(f"/api/alerts/{alerts[0]['id']}/ack", headers=BOSS).status_code == 200
+    assert not [a for a in client.get("/api/alerts", headers=BOSS).json() if a["ticket_id"] == tid]
 
 
 def test_knowledge_base_search_answer_and_admin_edit(

@@ -8,10 +8,12 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.domain.calltypes import CallType, TicketStatus
 from crm.models.calls import Call
+from crm.models.workorders import AuditEntry
 from crm.services import orders
 from crm.services.ledger import (
     LEDGER_HEADERS,
@@ -92,6 +94,10 @@ def test_ledger_rows_by_date_range_with_report_withheld(db: Session) -> None:
     assert report_row.question == WITHHELD
     leader_rows = ledger_rows(db, date(2026, 9, 30), date(2026, 9, 30), HOTLINE_LEADER)
     assert leader_rows[1].question == "某所长违规吃喝"
+    reads = db.scalars(
+        select(AuditEntry.actor).where(AuditEntry.action == "read_confidential")
+    ).all()
+    assert reads == ["boss"]  # the hotline leader's ledger read is audited; the withheld one is not
     october = ledger_rows(db, date(2026, 10, 1), date(2026, 10, 31), LEADER)
     assert [r.call_type for r in october] == ["紧急求助", "求助", "求助"]
     assert october[0].process == "已转110；已转110" and october[0].result == "已归档"
