@@ -28,6 +28,7 @@ from crm.calls.services import apply_event
 from crm.models import Ticket
 from crm.notifier import Notifier
 from crm.services.overdue import OverdueEvent, OverdueScheduler
+from crm.transcription import job_queue, queue_call_transcription
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
@@ -53,9 +54,15 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     sessions = db.make_sessionmaker(engine)
     notifier = Notifier()
 
+    transcriptions = job_queue(sessions, settings)
+
     async def apply(event: CallEvent) -> Ticket:
         ticket = await asyncio.to_thread(apply_event, sessions, event)
         notifier.publish({"kind": event.kind, "uniqueid": event.uniqueid, "ticket": ticket.number})
+        if event.kind in ("call_ended", "recording_started"):
+            await asyncio.to_thread(
+                queue_call_transcription, sessions, transcriptions, settings, event.uniqueid
+            )
         return ticket
 
     def overdue_found(event: OverdueEvent) -> None:
