@@ -14,6 +14,7 @@ from crm.domain.limits import (
     ANSWER_WITHIN_RINGS,
     EMERGENCY_NUMBER,
     GENERAL_INFO_NUMBER,
+    HOTLINE_NUMBER,
     TYPE_RULES,
     Limit,
     archive_is_due,
@@ -127,6 +128,7 @@ def test_constants_three_rings_110_114() -> None:
     assert ANSWER_WITHIN_RINGS == 3
     assert EMERGENCY_NUMBER == "110" == rule_for(EM).transfer_to
     assert GENERAL_INFO_NUMBER == "114"
+    assert HOTLINE_NUMBER == "12345"
 
 
 def test_invalid_owes_no_reply() -> None:
