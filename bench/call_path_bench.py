@@ -132,6 +132,13 @@ async def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=8, help="seconds of calls per rate step")
     parser.add_argument("--keep", type=Path, help="keep sipp logs and the hotline's logs here")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=["crm", "transcriber"],
+        help="stop this service before the rate steps, to see what it costs (repeatable)",
+    )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
