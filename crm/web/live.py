@@ -57,8 +57,12 @@ class Hub:
         self.state = state
         self.consoles: set[Console] = set()
         self.task: asyncio.Task[None] | None = None
-        # AgentCalled time by caller Uniqueid (from the raw AMI stream) for the pop latency.
+        # From the raw AMI stream, by caller Uniqueid: when AgentCalled came (pop latency) and
+        # which phones ring. The applied agent_ringing event does not record the interface (a
+        # ring-all queue rings several); Asterisk's AgentCalled names each one.
         self.agent_called: dict[str, float] = {}
+        self.ringing: dict[str, list[str]] = {}
+        self.popped: dict[str, set[str]] = {}
         self._wallboard_pending = False
 
     # AMI raw listener: only remembers when Asterisk said the agent was called.
@@ -68,9 +72,13 @@ class Hub:
                 stamp = float(headers.get("Timestamp") or time.time())
             except ValueError:
                 stamp = time.time()
-            self.agent_called[headers["Uniqueid"]] = stamp
-            if len(self.agent_called) > 1000:
-                self.agent_called.pop(next(iter(self.agent_called)))
+            uniqueid = headers["Uniqueid"]
+            self.agent_called.setdefault(uniqueid, stamp)
+            interface = headers.get("Interface") or headers.get("MemberName") or ""
+            self.ringing.setdefault(uniqueid, []).append(interface)
+            for table in (self.agent_called, self.ringing, self.popped):
+                if len(table) > 1000:
+                    table.pop(next(iter(table)))  # type: ignore[attr-defined]
 
     def ensure_started(self) -> None:
         if self.task is None or self.task.done():
@@ -91,24 +99,32 @@ class Hub:
             await self._pop(message["uniqueid"])
         elif kind == "call_routed":
             await self._maybe_emergency(message["uniqueid"])
+            if message["uniqueid"] in self.popped:  # the IVR choice arrived after the ring
+                await self._pop(message["uniqueid"], update=True)
         if kind in WALLBOARD_KINDS:
             self.wallboard_soon()
 
-    async def _pop(self, uniqueid: str) -> None:
-        def load() -> tuple[str | None, dict[str, Any] | None]:
+    async def _pop(self, uniqueid: str, update: bool = False) -> None:
+        def load() -> tuple[list[str], dict[str, Any] | None]:
             with self.state.sessions() as session:
                 call = call_of(session, uniqueid)
                 if call is None or call.ticket is None:
-                    return None, None
-                return call.agent_interface, build_pop(session, call)
+                    return [], None
+                rung = list(self.ringing.get(uniqueid, []))
+                if call.agent_interface:
+                    rung.append(call.agent_interface)
+                return rung, build_pop(session, call, self.state.agents.menu)
 
-        interface, pop = await asyncio.to_thread(load)
-        if pop is None or not interface:
+        interfaces, pop = await asyncio.to_thread(load)
+        if pop is None:
             return
         pop["agent_called_at"] = self.agent_called.get(uniqueid)
-        extension = interface.split("/", 1)[-1]
+        done = self.popped.setdefault(uniqueid, set())
+        extensions = {i.split("/", 1)[-1] for i in interfaces if i}
+        targets = done if update else extensions - done
+        done.update(targets)
         for console in list(self.consoles):
-            if console.staff.extension == extension:
+            if console.staff.extension in targets:
                 console.push({"type": "pop", "pop": pop})
 
     async def _maybe_emergency(self, uniqueid: str) -> None:

@@ -19,6 +19,7 @@ from crm.models import Call, Ticket
 from crm.models.knowledge import SpecialLineEntry
 from crm.models.workorders import TicketDetail
 from crm.services import knowledge
+from ivr.menu import Menu
 
 OPEN = {TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.REPLIED}
 
@@ -85,19 +86,20 @@ def kb_for(session: Session, text: str, limit: int = 5) -> list[dict[str, Any]]:
     ]
 
 
-def build_pop(session: Session, call: Call) -> dict[str, Any]:
+def build_pop(session: Session, call: Call, menu: Menu | None = None) -> dict[str, Any]:
     ticket = call.ticket
     assert ticket is not None
     earlier = earlier_tickets(session, ticket)
     open_orders = [t for t in earlier if t["open"]]
-    hint = call.ivr_choice or ""
+    queue_label = menu.queues[call.queue].label if menu and call.queue in menu.queues else None
+    hint = call.ivr_choice or queue_label or ""
     return {
         "uniqueid": call.uniqueid,
         "ticket_id": ticket.id,
         "ticket": ticket.number,
         "caller_number": call.caller_number,
         "started_at": iso(call.started_at),
-        "ivr_choice": call.ivr_choice,
+        "ivr_choice": call.ivr_choice or queue_label,
         "ivr_path": call.ivr_path,
         "queue": call.queue,
         "call_type": ticket.call_type.value if ticket.call_type else None,

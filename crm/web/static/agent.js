@@ -28,6 +28,11 @@ function markRequired() {
 function li(...kids) { return el("li", {}, ...kids); }
 
 function drawPop(pop) {
+  if (POP && POP.uniqueid === pop.uniqueid) {  // the IVR choice arrived after the ring
+    POP = { ...pop, ticket_id: POP.ticket_id };
+    $("#pop-ivr").textContent = pop.ivr_choice || (pop.ivr_path || []).join(" → ") || T.none;
+    return;
+  }
   POP = pop;
   $("#pop-empty").hidden = true;
   $("#pop").hidden = false;
