@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 PROJECT=$(pwd)
 VENV=${HOTLINE_VENV:-$PROJECT/.venv}
 DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc debootstrap sip-tester espeak-ng sox
-                 iproute2 ca-certificates chromium)
+                 iproute2 ca-certificates chromium fonts-noto-cjk)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

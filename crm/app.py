@@ -24,11 +24,15 @@ from crm.api import include_work_order_api
 from crm.bridge.ami import AmiBridge, AmiError
 from crm.calls import http as calls_http
 from crm.calls.events import CallEvent
-from crm.calls.services import TicketClock, apply_event
+from crm.calls.services import apply_event
 from crm.models import Ticket
 from crm.notifier import Notifier
 from crm.services.overdue import OverdueEvent, OverdueScheduler
+<<<<<<< HEAD
 from crm.web import include_web
+=======
+from crm.transcription import job_queue, queue_call_transcription
+>>>>>>> main
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
@@ -52,12 +56,17 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     app = FastAPI(title="12345 热线工单系统", version="0.1.0", lifespan=lifespan)
     engine = db.make_engine(settings.db_url)
     sessions = db.make_sessionmaker(engine)
-    clock = TicketClock(settings.timezone)
     notifier = Notifier()
 
+    transcriptions = job_queue(sessions, settings)
+
     async def apply(event: CallEvent) -> Ticket:
-        ticket = await asyncio.to_thread(apply_event, sessions, event, clock)
+        ticket = await asyncio.to_thread(apply_event, sessions, event)
         notifier.publish({"kind": event.kind, "uniqueid": event.uniqueid, "ticket": ticket.number})
+        if event.kind in ("call_ended", "recording_started"):
+            await asyncio.to_thread(
+                queue_call_transcription, sessions, transcriptions, settings, event.uniqueid
+            )
         return ticket
 
     def overdue_found(event: OverdueEvent) -> None:

@@ -91,6 +91,13 @@ def print_status(settings: Settings) -> None:
     print(f"坐席分机:        {', '.join(a.extension for a in settings.agents)}")
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    """Speech models: ``hotline models download NAME`` / ``hotline models list``."""
+    from asr.cli import main as asr_main
+
+    return asr_main(["models", *args.rest])
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     print_status(load_settings())
     return 0
@@ -114,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         ("status", cmd_status),
     ):
         sub.add_parser(name).set_defaults(fn=fn)
+    models = sub.add_parser("models", help="download, verify and list speech models")
+    models.add_argument("rest", nargs=argparse.REMAINDER)
+    models.set_defaults(fn=cmd_models)
     admin = sub.add_parser("create-admin", help="create a 系统管理员 (no default accounts)")
     admin.add_argument("username")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from stdin")

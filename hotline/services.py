@@ -18,14 +18,16 @@ from pathlib import Path
 from hotline.asterisk import chroot_command, wait_for_port
 from hotline.settings import Settings
 
-SERVICE_ORDER = ("asterisk", "crm", "agi")
+SERVICE_ORDER = ("asterisk", "crm", "agi", "transcriber")
+# A service without a port is up once it has stayed alive this long.
+SETTLE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class Service:
     name: str
     argv: list[str]
-    port: int
+    port: int | None
 
 
 def services(settings: Settings) -> dict[str, Service]:
@@ -42,6 +44,7 @@ def services(settings: Settings) -> dict[str, Service]:
         ),
         "crm": Service("crm", [python, "-m", "crm"], settings.crm_port),
         "agi": Service("agi", [python, "-m", "agi"], settings.agi_port),
+        "transcriber": Service("transcriber", [python, "-m", "crm.transcription"], None),
     }
 
 
@@ -79,11 +82,15 @@ def start(settings: Settings, name: str, timeout: float = 30.0) -> int:
             env=env,
         )
     _pid_file(settings, name).write_text(str(process.pid))
-    if not wait_for_port(settings.bind_address, service.port, timeout):
+    log_file = settings.var_dir / "log" / f"{name}.log"
+    if service.port is None:
+        time.sleep(SETTLE_SECONDS)
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited at start; see {log_file}")
+    elif not wait_for_port(settings.bind_address, service.port, timeout):
         stop(settings, name)
         raise RuntimeError(
-            f"{name} did not open port {service.port} within {timeout:.0f} s; "
-            f"see {settings.var_dir / 'log' / (name + '.log')}"
+            f"{name} did not open port {service.port} within {timeout:.0f} s; see {log_file}"
         )
     return process.pid
 

@@ -73,8 +73,6 @@ class Settings(BaseSettings):
 
     bind_address: str = "127.0.0.1"
     hotline_number: str = "12345"
-    # Ticket numbers and working days follow the hotline's local calendar.
-    timezone: str = "Asia/Shanghai"
     sip_port: int = 5060
     rtp_start: int = 10000
     rtp_end: int = 10999

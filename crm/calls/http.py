@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.calls.events import CallEvent
 from crm.domain.callrecords import CallOutcome
-from crm.models import Call, Ticket
+from crm.models import Call, Ticket, TranscriptionJob
 
 router = APIRouter(tags=["calls"])
 
@@ -128,3 +128,23 @@ def list_callbacks(session: Annotated[Session, Depends(get_session)]) -> list[di
         .order_by(Ticket.created_at)
     )
     return [ticket_view(t) for t in session.scalars(query)]
+
+
+@router.get("/api/calls/{uniqueid}/transcript")
+def get_transcript(
+    uniqueid: str, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
+    job = session.scalars(
+        select(TranscriptionJob).where(TranscriptionJob.call_uniqueid == uniqueid)
+    ).one_or_none()
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"这通电话没有转写任务：{uniqueid}")
+    transcript = job.transcript()
+    return {
+        "status": job.status,
+        "attempts": job.attempts,
+        "error": job.last_error,
+        "text": job.transcript_text,
+        "transcript": transcript.to_dict() if transcript else None,
+    }

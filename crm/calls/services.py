@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,27 +22,17 @@ from crm.domain.callrecords import (
     needs_callback,
     normalise_number,
     outcome_at_end,
-    ticket_number,
 )
 from crm.domain.calltypes import CallType, TicketStatus
 from crm.models import Alert, Call, IngestedEvent, Ticket
+from crm.services.numbering import next_ticket_number
 
 log = logging.getLogger(__name__)
 
 FINAL_OUTCOMES = {CallOutcome.TRANSFERRED_110, CallOutcome.ANSWERED}
 
 
-class TicketClock:
-    """The local calendar tickets are numbered by (Asia/Shanghai unless configured)."""
-
-    def __init__(self, timezone: str) -> None:
-        self.zone = ZoneInfo(timezone)
-
-    def day_of(self, moment: datetime) -> str:
-        return moment.astimezone(self.zone).strftime("%Y%m%d")
-
-
-def apply_event(factory: sessionmaker[Session], event: ev.CallEvent, clock: TicketClock) -> Ticket:
+def apply_event(factory: sessionmaker[Session], event: ev.CallEvent) -> Ticket:
     """Apply one event exactly once; returns the call's ticket.
 
     Two producers may create the same call at the same moment; the loser of that race sees an
@@ -52,7 +41,7 @@ def apply_event(factory: sessionmaker[Session], event: ev.CallEvent, clock: Tick
     for attempt in range(3):
         try:
             with transaction(factory) as session:
-                return _apply(session, event, clock)
+                return _apply(session, event)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -60,8 +49,8 @@ def apply_event(factory: sessionmaker[Session], event: ev.CallEvent, clock: Tick
     raise AssertionError("unreachable")
 
 
-def _apply(session: Session, event: ev.CallEvent, clock: TicketClock) -> Ticket:
-    call = _call_for(session, event, clock)
+def _apply(session: Session, event: ev.CallEvent) -> Ticket:
+    call = _call_for(session, event)
     assert call.ticket is not None
     if session.get(IngestedEvent, event.event_id) is not None:
         return call.ticket
@@ -71,7 +60,7 @@ def _apply(session: Session, event: ev.CallEvent, clock: TicketClock) -> Ticket:
     return call.ticket
 
 
-def _call_for(session: Session, event: ev.CallEvent, clock: TicketClock) -> Call:
+def _call_for(session: Session, event: ev.CallEvent) -> Call:
     """The call this event is about, created with its ticket on first sight."""
     call = session.scalars(select(Call).where(Call.uniqueid == event.uniqueid)).one_or_none()
     if call is not None:
@@ -88,7 +77,7 @@ def _call_for(session: Session, event: ev.CallEvent, clock: TicketClock) -> Call
     session.add(call)
     session.flush()
     call.ticket = Ticket(
-        number=_next_ticket_number(session, clock.day_of(event.occurred_at)),
+        number=next_ticket_number(session, event.occurred_at),
         caller_number=number,
         created_at=event.occurred_at,
         status=TicketStatus.REGISTERED,
@@ -96,18 +85,6 @@ def _call_for(session: Session, event: ev.CallEvent, clock: TicketClock) -> Call
     )
     session.flush()
     return call
-
-
-def _next_ticket_number(session: Session, day: str) -> str:
-    # One statement that both SQLite (3.35+) and PostgreSQL run atomically.
-    sequence = session.execute(
-        text(
-            "INSERT INTO ticket_counters (day, last) VALUES (:day, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
-        ),
-        {"day": day},
-    ).scalar_one()
-    return ticket_number(datetime.strptime(day, "%Y%m%d").date(), sequence)
 
 
 def _latest_ticket_id(session: Session, number: str, before_id: int | None = None) -> int | None:

@@ -5,12 +5,12 @@ Pure functions over plain values; ``crm.calls.services`` applies them to the dat
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import StrEnum
 
+from crm.domain.phones import normalize_phone
+
 ANONYMOUS = "anonymous"
-CHINA_PREFIXES = ("+86", "0086")
 
 
 class CallOutcome(StrEnum):
@@ -43,20 +43,9 @@ OUTCOME_LABELS = {
 
 
 def normalise_number(raw: str | None) -> str:
-    """One form per phone number, so a repeat caller is recognised whatever the trunk sends.
-
-    Drops spaces and dashes and the China country code (+86 / 0086); keeps a leading 0 of an
-    area code. Withheld or empty numbers become ``anonymous``.
-    """
-    if not raw:
-        return ANONYMOUS
-    text = raw.strip()
-    for prefix in CHINA_PREFIXES:
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-            break
-    digits = re.sub(r"[^0-9]", "", text)
-    return digits or ANONYMOUS
+    """The caller's number in the one form tickets are matched by (see ``normalize_phone``);
+    withheld or unusable numbers become ``anonymous``, which is never linked to anyone."""
+    return normalize_phone(raw) or ANONYMOUS
 
 
 def is_known_number(number: str) -> bool:

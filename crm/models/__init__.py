@@ -31,3 +31,8 @@ __all__ += [
     "UnitReply",
     "WorkOrder",
 ]
+
+# Speech: transcription jobs (asr/jobs.py) bound to this Base.
+from crm.models.transcripts import TranscriptionJob  # noqa: E402
+
+__all__ += ["TranscriptionJob"]

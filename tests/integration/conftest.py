@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from hotline.settings import Settings
+from tests.asr.conftest import ko_model_dir
 from tests.support.instance import AGENT_ONE, AGENT_TWO, isolated_hotline
 from tests.support.sipp import (
     BUSY,
@@ -112,7 +113,8 @@ def finished(sipp: Sipp, timeout: float = 90) -> int:
 
 @pytest.fixture(scope="session")
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
-    with isolated_hotline(tmp_path_factory.mktemp("hotline")) as instance:
+    speech = {"model_dir": str(ko_model_dir()), "workers": 1, "job_poll_seconds": 0.5}
+    with isolated_hotline(tmp_path_factory.mktemp("hotline"), asr=speech) as instance:
         yield Hotline(
             instance.settings, instance.root, instance.emergency_port, instance.agent_ports
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
+import httpx
 from sqlalchemy import select
 
 from crm import db
@@ -58,6 +60,33 @@ def test_consultation_key_rings_a_signed_in_agent_and_the_call_is_recorded(agent
     assert seconds_of_audio(recording) > 3
     for leg in ("-in.wav", "-out.wav"):
         assert recording.with_name(recording.stem + leg).stat().st_size > 10_000
+
+
+def test_an_answered_call_is_transcribed_leg_by_leg_with_word_times(agents: Hotline):
+    agents.login(AGENT_ONE)
+    phone = agents.phone(AGENT_ONE)
+    number, caller = agents.call(keys="3", hold_ms=6000)
+    assert finished(caller) == 0 and finished(phone) == 0
+    call = agents.wait_for_call(number, ended)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            job = agents.api("GET", f"/api/calls/{call['uniqueid']}/transcript")
+        except httpx.HTTPStatusError:
+            job = {"status": "not queued"}
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert job["status"] == "done", job
+    lines = job["transcript"]["lines"]
+    # The model is Korean and the speech is sipp's capture: assert the plumbing, not the words.
+    assert lines, "sipp's speech on both legs must give some recognised text"
+    assert {line["label"] for line in lines} <= {"来电人", "话务员"}
+    assert {line["speaker"] for line in lines} <= {"caller", "agent"}
+    for line in lines:
+        times = [(w["start"], w["end"]) for w in line["words"]]
+        assert all(start <= end for start, end in times)
+        assert times == sorted(times)
 
 
 def test_caller_who_hangs_up_while_queued_is_listed_for_call_back(agents: Hotline):

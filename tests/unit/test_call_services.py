@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 
 from crm.bridge.translate import translate
 from crm.calls import events as ev
-from crm.calls.services import TicketClock, apply_event
+from crm.calls.services import apply_event
 from crm.domain.calltypes import CallType, TicketStatus
 from crm.models import Alert, Call, Ticket
 from tests.support.ami import messages
 
-CLOCK = TicketClock("Asia/Shanghai")
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
@@ -51,11 +50,11 @@ def call(sessions, uid: str) -> Call:
 
 
 def test_every_call_gets_a_numbered_ticket_at_once(sessions):
-    ticket = apply_event(sessions, started("1.1"), CLOCK)
+    ticket = apply_event(sessions, started("1.1"))
     assert ticket.number == "20261128-0001"
     assert ticket.caller_number == "13800138000"
     assert ticket.created_at == T0
-    assert apply_event(sessions, started("1.2", "13900000000"), CLOCK).number == "20261128-0002"
+    assert apply_event(sessions, started("1.2", "13900000000")).number == "20261128-0002"
 
 
 def test_ticket_numbers_follow_the_local_day_not_utc(sessions):
@@ -65,25 +64,25 @@ def test_ticket_numbers_follow_the_local_day_not_utc(sessions):
         caller_number="1",
         occurred_at=datetime(2026, 11, 28, 16, 30, tzinfo=UTC),
     )
-    assert apply_event(sessions, late, CLOCK).number == "20261129-0001"
+    assert apply_event(sessions, late).number == "20261129-0001"
 
 
 def test_replayed_events_change_nothing(sessions):
     for _ in range(3):
-        apply_event(sessions, started("1.1"), CLOCK)
-        apply_event(sessions, routed("1.1", "queue", "consult", call_type="consultation"), CLOCK)
+        apply_event(sessions, started("1.1"))
+        apply_event(sessions, routed("1.1", "queue", "consult", call_type="consultation"))
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Ticket)) == 1
         assert s.scalar(select(func.count()).select_from(Call)) == 1
 
 
 def test_emergency_is_typed_alerted_then_archived_when_110_answers(sessions):
-    apply_event(sessions, started("2.1"), CLOCK)
-    apply_event(sessions, routed("2.1", "emergency", reason="key 1", call_type="emergency"), CLOCK)
+    apply_event(sessions, started("2.1"))
+    apply_event(sessions, routed("2.1", "emergency", reason="key 1", call_type="emergency"))
     with sessions() as s:
         alert = s.scalars(select(Alert)).one()
         assert alert.audience == "hotline_leader" and alert.kind == "emergency"
-    apply_event(sessions, ended("2.1", dial_status="ANSWER", route="emergency"), CLOCK)
+    apply_event(sessions, ended("2.1", dial_status="ANSWER", route="emergency"))
     record = call(sessions, "2.1")
     assert record.transferred_to_110 and record.outcome == "transferred_110"
     assert record.ticket.call_type is CallType.EMERGENCY
@@ -93,8 +92,8 @@ def test_emergency_is_typed_alerted_then_archived_when_110_answers(sessions):
 
 
 def test_110_busy_then_queue_keeps_the_ticket_open_for_the_agent(sessions):
-    apply_event(sessions, started("3.1"), CLOCK)
-    apply_event(sessions, routed("3.1", "emergency", reason="key 1"), CLOCK)
+    apply_event(sessions, started("3.1"))
+    apply_event(sessions, routed("3.1", "emergency", reason="key 1"))
     apply_event(
         sessions,
         ended(
@@ -104,7 +103,6 @@ def test_110_busy_then_queue_keeps_the_ticket_open_for_the_agent(sessions):
             agent_interface="PJSIP/8001",
             hold_seconds=3,
         ),
-        CLOCK,
     )
     record = call(sessions, "3.1")
     assert record.emergency_dial_status == "BUSY" and not record.transferred_to_110
@@ -113,38 +111,38 @@ def test_110_busy_then_queue_keeps_the_ticket_open_for_the_agent(sessions):
 
 
 def test_caller_who_gives_up_in_the_queue_is_listed_for_call_back(sessions):
-    apply_event(sessions, started("4.1"), CLOCK)
-    apply_event(sessions, routed("4.1", "queue", "help", call_type="help"), CLOCK)
-    apply_event(sessions, ended("4.1", hangup_cause=16, route="queue"), CLOCK)
+    apply_event(sessions, started("4.1"))
+    apply_event(sessions, routed("4.1", "queue", "help", call_type="help"))
+    apply_event(sessions, ended("4.1", hangup_cause=16, route="queue"))
     record = call(sessions, "4.1")
     assert record.outcome == "abandoned_queue" and record.ticket.callback_needed
 
 
 def test_caller_who_hangs_up_in_the_ivr_is_listed_for_call_back(sessions):
-    apply_event(sessions, started("5.1"), CLOCK)
-    apply_event(sessions, ended("5.1", hangup_cause=16), CLOCK)
+    apply_event(sessions, started("5.1"))
+    apply_event(sessions, ended("5.1", hangup_cause=16))
     record = call(sessions, "5.1")
     assert record.outcome == "abandoned_ivr" and record.ticket.callback_needed
 
 
 def test_repeat_caller_ticket_links_to_the_previous_one(sessions):
-    first = apply_event(sessions, started("6.1"), CLOCK)
-    apply_event(sessions, started("6.2", "13900000000", t=5), CLOCK)
-    again = apply_event(sessions, started("6.3", "+86 13800138000", t=60), CLOCK)
+    first = apply_event(sessions, started("6.1"))
+    apply_event(sessions, started("6.2", "13900000000", t=5))
+    again = apply_event(sessions, started("6.3", "+86 13800138000", t=60))
     with sessions() as s:
         assert s.get(Ticket, again.id).previous_ticket_id == first.id
 
 
 def test_anonymous_callers_are_never_linked(sessions):
-    apply_event(sessions, started("7.1", ""), CLOCK)
-    again = apply_event(sessions, started("7.2", "", t=60), CLOCK)
+    apply_event(sessions, started("7.1", ""))
+    again = apply_event(sessions, started("7.2", "", t=60))
     assert again.previous_ticket_id is None
 
 
 def test_late_start_event_fills_in_a_call_first_seen_without_a_number(sessions):
     # The bridge saw the end first (the FastAGI outbox delivered late, after an outage).
-    apply_event(sessions, ended("8.1", hangup_cause=16), CLOCK)
-    apply_event(sessions, started("8.1"), CLOCK)
+    apply_event(sessions, ended("8.1", hangup_cause=16))
+    apply_event(sessions, started("8.1"))
     record = call(sessions, "8.1")
     assert record.caller_number == record.ticket.caller_number == "13800138000"
 
@@ -154,7 +152,7 @@ def test_recorded_ami_stream_alone_makes_the_right_tickets(sessions):
     for headers in messages("three-calls.txt"):
         event = translate(headers)
         if event is not None:
-            apply_event(sessions, event, CLOCK)
+            apply_event(sessions, event)
     with sessions() as s:
         calls = s.scalars(select(Call).order_by(Call.id)).all()
         assert [c.outcome for c in calls] == ["transferred_110", "answered", "abandoned_queue"]

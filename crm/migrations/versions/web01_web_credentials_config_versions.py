@@ -1,7 +1,7 @@
 """browser consoles: staff credentials and kept versions of edited telephony files
 
 Revision ID: web01
-Revises: wo02
+Revises: 0002
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from crm.models.base import UTCDateTime
 
 revision = "web01"
-down_revision = "wo02"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
