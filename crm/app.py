@@ -28,11 +28,8 @@ from crm.calls.services import apply_event
 from crm.models import Ticket
 from crm.notifier import Notifier
 from crm.services.overdue import OverdueEvent, OverdueScheduler
-<<<<<<< HEAD
-from crm.web import include_web
-=======
 from crm.transcription import job_queue, queue_call_transcription
->>>>>>> main
+from crm.web import include_web
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
