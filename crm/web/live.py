@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from crm.domain.access import Role
 from crm.domain.calltypes import TicketStatus
+from crm.domain.workcalendar import CHINA_TZ
 from crm.models import Call
 from crm.models.calls import Ticket
 from crm.models.workorders import TicketDetail
@@ -189,10 +190,7 @@ class Hub:
 
 
 def _local_midnight(state: Any) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(state.settings.timezone)
-    now = datetime.now(zone)
+    now = datetime.now(CHINA_TZ)  # the hotline's day (crm.domain.workcalendar)
     return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 

@@ -11,7 +11,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.domain.access import OrderVisibility, Role, can_read, read_must_be_audited
 from crm.domain.calltypes import CallType
+from crm.domain.workcalendar import CHINA_TZ
 from crm.models import Call, Ticket, TranscriptionJob
 from crm.models.workorders import TicketDetail
 from crm.services import audit
@@ -51,7 +51,7 @@ def _visibility(session: Session, call: Call) -> OrderVisibility:
 def _day_bounds(
     request: Request, start: date | None, end: date | None
 ) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    zone = CHINA_TZ
     today = datetime.now(zone).date()
     first = datetime.combine(start or today - timedelta(days=7), time(), zone)
     last = datetime.combine((end or today) + timedelta(days=1), time(), zone)
@@ -194,5 +194,3 @@ def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dic
             "error": job.last_error,
             "lines": data.to_dict()["lines"] if data else [],
         }
-
-
