@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from crm.web import admin, agent, pages, supervisor
+from crm.web import admin, agent, leader, pages, supervisor
 from crm.web.auth import NotAllowed, NotSignedIn, session_key
 from crm.web.live import Hub
 
@@ -21,7 +21,7 @@ def include_web(app: FastAPI) -> None:
     state.web_hub = Hub(state)
     state.agents.ami.raw_listeners.append(state.web_hub.ami_event)
     app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")
-    for module in (pages, agent, supervisor, admin):
+    for module in (pages, agent, leader, supervisor, admin):
         app.include_router(module.router)
 
     async def not_signed_in(request: Request, exc: Exception) -> Response:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from crm import db
 from crm.models import Ticket
-from crm.models.workorders import TicketDetail
+from crm.models.workorders import TicketDetail, WorkOrder
 from tests.integration.conftest import AGENT_ONE, Hotline, finished
 
 
@@ -66,6 +66,27 @@ def test_agent_signs_in_the_call_pops_and_is_dispatched(hotline: Hotline, consol
     for frame in qc.frames():
         assert number not in frame and number[-4:] not in frame or "****" in frame
         assert number not in frame
+
+    # The shift leader finds it in the dispatch queue and dispatches it to the unit.
+    leader = console("leader1")
+    lpage = leader.open("/web/leader")
+    lpage.wait_for_selector("body[data-ready='1']")
+    row = lpage.locator(f"tr[data-ticket='{ticket_number}']")
+    row.wait_for()
+    assert number in row.text_content()  # a shift leader handles callers: unmasked
+    assert "求助" in row.text_content()
+    leader.screenshot("leader-console")
+    row.locator("button[data-action=dispatch]").click()
+    row.wait_for(state="detached")
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.make_sessionmaker(engine)() as session:
+        orders = session.scalars(select(WorkOrder).where(WorkOrder.ticket_id == ticket.id)).all()
+        status = session.get(Ticket, ticket.id).status
+    engine.dispose()
+    assert len(orders) == 1 and orders[0].dispatched_by == "leader1"
+    assert status == "dispatched"
+    lpage.click("button[data-view=open]")
+    lpage.locator(f"tr[data-ticket='{ticket_number}'] button[data-action=redispatch]").wait_for()
     hotline.logout(AGENT_ONE)
 
 
