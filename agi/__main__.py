@@ -22,6 +22,7 @@ async def serve(settings: Settings) -> None:
         menu=load_menu(settings.ivr_menu_file),
         outbox=outbox,
         prompts_dir=str(settings.asterisk_prompts_dir),
+        menu_file=settings.ivr_menu_file,
     )
     server = FastAgiServer(context)
     await server.start(settings.bind_address, settings.agi_port)

@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from agi.channel import Channel
 from agi.outbox import Outbox
-from ivr.menu import Menu
+from ivr.menu import Menu, load_menu
 
 
 @dataclass
@@ -18,6 +19,8 @@ class HandlerContext:
     outbox: Outbox
     prompts_dir: str
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # When set, ``menu`` is read again whenever this file changes (the admin console edits it).
+    menu_file: Path | None = None
 
     def prompt(self, name: str) -> str:
         """A prompt's path as Asterisk plays it (no extension: Asterisk picks the format)."""
@@ -32,5 +35,28 @@ class HandlerContext:
     def random_id(kind: str) -> str:
         return f"agi-{kind}-{uuid.uuid4().hex}"
 
+
+def _menu(self: HandlerContext) -> Menu:
+    path = self.__dict__.get("menu_file")
+    if path is not None:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = None  # keep serving the menu we have: never fail a caller on a lookup
+        if stamp is not None and stamp != self.__dict__.get("_menu_stamp"):
+            try:
+                self.__dict__["_menu"] = load_menu(path)
+            except (OSError, ValueError):
+                pass  # a file mid-write or broken: the last good menu stays
+            self.__dict__["_menu_stamp"] = stamp
+    menu: Menu = self.__dict__["_menu"]
+    return menu
+
+
+def _set_menu(self: HandlerContext, menu: Menu) -> None:
+    self.__dict__["_menu"] = menu
+
+
+HandlerContext.menu = property(_menu, _set_menu)  # type: ignore[assignment,method-assign]
 
 Handler = Callable[[Channel, HandlerContext], Awaitable[None]]
