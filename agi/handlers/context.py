@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,10 +45,9 @@ def _menu(self: HandlerContext) -> Menu:
         except OSError:
             stamp = None  # keep serving the menu we have: never fail a caller on a lookup
         if stamp is not None and stamp != self.__dict__.get("_menu_stamp"):
-            try:
+            # A file mid-write or broken: the last good menu stays.
+            with contextlib.suppress(OSError, ValueError):
                 self.__dict__["_menu"] = load_menu(path)
-            except (OSError, ValueError):
-                pass  # a file mid-write or broken: the last good menu stays
             self.__dict__["_menu_stamp"] = stamp
     menu: Menu = self.__dict__["_menu"]
     return menu

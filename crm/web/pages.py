@@ -94,9 +94,9 @@ def login(
         )
         session.commit()
         if user is None:
-            response = render(request, "login.html", None, next=next, error=T["bad_login"])
-            response.status_code = 401
-            return response
+            refused = render(request, "login.html", None, next=next, error=T["bad_login"])
+            refused.status_code = 401
+            return refused
         cred = session.get(WebCredential, user.id)
         assert cred is not None
         cookie = make_cookie(request.app.state.web_key, user.id, cred.session_epoch)

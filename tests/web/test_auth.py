@@ -70,9 +70,9 @@ def test_create_admin_hashes_with_argon2_and_refuses_short_passwords(tmp_path: P
         cred = session.scalars(select(WebCredential)).one()
         assert cred.password_hash.startswith("$argon2id$") and PASSWORD not in cred.password_hash
     engine.dispose()
-    with pytest.raises(AccountError):
-        with db.transaction(db.make_sessionmaker(db.make_engine(settings.db_url))) as session:
-            set_account(session, "x", "tiny", [Role.ADMIN])
+    factory = db.make_sessionmaker(db.make_engine(settings.db_url))
+    with pytest.raises(AccountError), db.transaction(factory) as session:
+        set_account(session, "x", "tiny", [Role.ADMIN])
 
 
 def test_sign_in_sets_a_signed_httponly_strict_cookie(app: TestClient):

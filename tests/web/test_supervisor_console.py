@@ -53,15 +53,11 @@ def test_supervisor_plays_a_recording_and_seeks_by_clicking_a_word(hotline: Hotl
     row.click()
     page.wait_for_selector("#transcript .w")
     page.wait_for_function("document.getElementById('player').readyState >= 1")
-    starts = [
-        float(s)
-        for s in page.eval_on_selector_all("#transcript .w", "ws => ws.map(w => w.dataset.start)")
-    ]
-    start = max(starts)
+    starts = page.eval_on_selector_all("#transcript .w", "ws => ws.map(w => w.dataset.start)")
+    latest = max(starts, key=float)
+    start = float(latest)
     assert start > 0.5
-    page.locator(
-        f"#transcript .w[data-start='{page.eval_on_selector_all('#transcript .w', 'ws => ws.map(w => w.dataset.start)')[starts.index(start)]}']"
-    ).first.click()
+    page.locator(f"#transcript .w[data-start='{latest}']").first.click()
     page.wait_for_function(
         f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.0"
         " || document.getElementById('player').currentTime > " + str(start)
