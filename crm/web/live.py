@@ -21,6 +21,8 @@ from typing import Any
 from fastapi import WebSocket
 from sqlalchemy import func, select
 
+from crm.bridge.translate import translate
+from crm.calls.events import AgentRinging
 from crm.domain.access import Role
 from crm.domain.calltypes import TicketStatus
 from crm.domain.workcalendar import CHINA_TZ
@@ -64,22 +66,38 @@ class Hub:
         self.agent_called: dict[str, float] = {}
         self.ringing: dict[str, list[str]] = {}
         self.popped: dict[str, set[str]] = {}
+        # Pops built ahead of the ring (when the caller joins a queue), so the ring itself only
+        # has to send: the ring's own database write is not on the pop's path.
+        self.prepared: dict[str, dict[str, Any]] = {}
+        self.received: dict[str, float] = {}  # when the AgentCalled reached us (benchmark)
         self._wallboard_pending = False
 
-    # AMI raw listener: only remembers when Asterisk said the agent was called.
+    # AMI raw listener, called by the bridge for every event before it is applied. AgentCalled
+    # goes through the bridge's own translation (crm.bridge.translate) to the typed
+    # AgentRinging; the pop is sent at once if it was prepared, else when the event is applied.
     def ami_event(self, headers: Mapping[str, str]) -> None:
         if headers.get("Event") == "AgentCalled" and headers.get("Uniqueid"):
+            event = translate(headers)
             try:
                 stamp = float(headers.get("Timestamp") or time.time())
             except ValueError:
                 stamp = time.time()
             uniqueid = headers["Uniqueid"]
             self.agent_called.setdefault(uniqueid, stamp)
+            self.received.setdefault(uniqueid, time.time())
             interface = headers.get("Interface") or headers.get("MemberName") or ""
             self.ringing.setdefault(uniqueid, []).append(interface)
-            for table in (self.agent_called, self.ringing, self.popped):
+            for table in (
+                self.agent_called,
+                self.received,
+                self.ringing,
+                self.popped,
+                self.prepared,
+            ):
                 if len(table) > 1000:
                     table.pop(next(iter(table)))  # type: ignore[attr-defined]
+            if isinstance(event, AgentRinging) and uniqueid in self.prepared:
+                self._send_pop(uniqueid, self.prepared[uniqueid], [event.agent_interface])
 
     def ensure_started(self) -> None:
         if self.task is None or self.task.done():
@@ -98,10 +116,13 @@ class Hub:
         kind = message.get("kind")
         if kind == "agent_ringing":
             await self._pop(message["uniqueid"])
+        elif kind in ("call_started", "queue_joined") and self.consoles:
+            await self._prepare(message["uniqueid"])
         elif kind == "call_routed":
             await self._maybe_emergency(message["uniqueid"])
-            if message["uniqueid"] in self.popped:  # the IVR choice arrived after the ring
-                await self._pop(message["uniqueid"], update=True)
+            uniqueid = message["uniqueid"]
+            if uniqueid in self.popped or uniqueid in self.prepared:
+                await self._pop(uniqueid, update=True)  # the IVR choice arrived after the ring
         if kind in WALLBOARD_KINDS:
             self.wallboard_soon()
 
@@ -119,7 +140,34 @@ class Hub:
         interfaces, pop = await asyncio.to_thread(load)
         if pop is None:
             return
-        pop["agent_called_at"] = self.agent_called.get(uniqueid)
+        if update:
+            self.prepared[uniqueid] = pop
+        self._send_pop(uniqueid, pop, interfaces, update=update)
+
+    async def _prepare(self, uniqueid: str) -> None:
+        def load() -> dict[str, Any] | None:
+            with self.state.sessions() as session:
+                call = call_of(session, uniqueid)
+                if call is None or call.ticket is None:
+                    return None
+                return build_pop(session, call, self.state.agents.menu)
+
+        pop = await asyncio.to_thread(load)
+        if pop is not None:
+            self.prepared[uniqueid] = pop
+            if self.ringing.get(uniqueid):  # it rang while we were building: send or update
+                self._send_pop(uniqueid, pop, self.ringing[uniqueid])
+                self._send_pop(uniqueid, pop, [], update=True)
+
+    def _send_pop(
+        self, uniqueid: str, pop: dict[str, Any], interfaces: list[str], update: bool = False
+    ) -> None:
+        pop = {
+            **pop,
+            "agent_called_at": self.agent_called.get(uniqueid),
+            "ami_received_at": self.received.get(uniqueid),
+            "sent_at": time.time(),
+        }
         done = self.popped.setdefault(uniqueid, set())
         extensions = {i.split("/", 1)[-1] for i in interfaces if i}
         targets = done if update else extensions - done

@@ -55,7 +55,8 @@ function drawPop(pop) {
   form.contact_number.value = pop.caller_number || "";
   markRequired();
   requestAnimationFrame(() => setTimeout(() => {
-    window.__pops.push({ uniqueid: pop.uniqueid, agent_called_at: pop.agent_called_at, drawn_at: Date.now() / 1000 });
+    window.__pops.push({ uniqueid: pop.uniqueid, agent_called_at: pop.agent_called_at, ami_received_at: pop.ami_received_at,
+      sent_at: pop.sent_at, received_at: pop._received_at, drawn_at: Date.now() / 1000 });
   }, 0));
 }
 
@@ -112,7 +113,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       showKb(hits.filter((h) => h.kind === "kb"), hits.filter((h) => h.kind === "line"));
     }, 250);
   });
-  Live.on("pop", ({ pop }) => drawPop(pop));
+  Live.on("pop", ({ pop }) => { pop._received_at = Date.now() / 1000; drawPop(pop); });
   try {
     AGENT = await api("GET", "/web/api/agent");
     showState(AGENT);
