@@ -43,7 +43,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     el("div", { class: "buttons", id: "views" }, ...VIEWS.map(([v, k]) => el("button", { "data-view": v, class: v === VIEW ? "primary" : "", onclick: (ev) => {
       VIEW = v; for (const b of $("#views").children) b.className = b === ev.target ? "primary" : ""; load();
     } }, T[k]))),
-    el("table", {}, el("thead", {}, el("tr", {}, ...["ticket_number", "call_type", "outcome", "caller_number", "content", "time_left", "send"].map((k) => el("th", {}, T[k])))),
+    el("table", {}, el("thead", {}, el("tr", {}, ...["ticket_number", "call_type", "status", "caller_number", "content", "time_left", "actions"].map((k) => el("th", {}, T[k])))),
       el("tbody", { id: "orders" }))));
   Live.on("emergency", load);
   await load();

@@ -62,7 +62,7 @@ document.addEventListener("DOMContentLoaded", () => {
     el("section", { class: "card" },
       el("h2", {}, T.wallboard, " ", el("span", { class: "muted", id: "board-at" })),
       el("div", { class: "tiles", id: "tiles" }),
-      el("table", {}, el("thead", {}, el("tr", {}, ...["queues_in", "waiting_callers", "longest_wait", "answered", "abandoned", "service_level"].map((k) => el("th", {}, T[k])))), el("tbody", { id: "board-queues" })),
+      el("table", {}, el("thead", {}, el("tr", {}, ...["queue", "waiting_callers", "longest_wait", "answered", "abandoned", "service_level"].map((k) => el("th", {}, T[k])))), el("tbody", { id: "board-queues" })),
       el("div", { class: "chips", id: "board-agents" })),
     el("div", { class: "two" },
       el("section", { class: "card" },
