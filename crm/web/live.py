@@ -306,9 +306,15 @@ def wallboard(state: Any) -> dict[str, Any]:
     for row in [*queues.values(), total]:
         offered = row["answered"] + row["abandoned"]
         row["service_level"] = round(100 * row["in_sl"] / offered, 1) if offered else None
+    states = {s.extension: s for s in state.agents.states()}
     agents = [
-        {"extension": s.extension, "queues": s.queues, "paused": s.paused}
-        for s in state.agents.states()
+        {
+            "extension": a.extension,
+            "name": a.name,
+            "queues": list(states[a.extension].queues or []) if a.extension in states else [],
+            "paused": bool(a.extension in states and states[a.extension].paused),
+        }
+        for a in state.settings.agents
     ]
     return {
         "at": now.isoformat(),

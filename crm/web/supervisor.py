@@ -23,7 +23,7 @@ from crm.domain.workcalendar import CHINA_TZ
 from crm.models import Call, Ticket, TranscriptionJob
 from crm.models.workorders import TicketDetail
 from crm.services import audit
-from crm.services.errors import Forbidden, NotFound
+from crm.services.errors import Forbidden, InvalidInput, NotFound
 from crm.web.auth import Staff, require, same_origin
 from crm.web.pop import iso
 from crm.web.redact import redact
@@ -194,3 +194,30 @@ def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dic
             "error": job.last_error,
             "lines": data.to_dict()["lines"] if data else [],
         }
+
+
+@router.post("/listen/{extension}")
+async def listen(extension: str, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
+    """Live listening (监听): Asterisk rings the supervisor's phone and ChanSpy's the agent's call.
+
+    Quiet (``q``), listen only, and it ends when the agent's channel goes (``E``).
+    """
+    settings = request.app.state.settings
+    if extension not in {a.extension for a in settings.agents}:
+        raise NotFound("坐席分机", extension)
+    if not staff.extension:
+        raise InvalidInput("您的账号未绑定话机分机，无法监听")
+    with request.app.state.sessions() as session:
+        audit.record(session, staff.username, "listen", "agent", extension)
+        session.commit()
+    await request.app.state.agents.ami.action(
+        {
+            "Action": "Originate",
+            "Channel": f"PJSIP/{staff.extension}",
+            "Application": "ChanSpy",
+            "Data": f"PJSIP/{extension}-,qE",
+            "CallerID": f"监听 <{extension}>",
+            "Async": "true",
+        }
+    )
+    return {"ok": True, "extension": extension}

@@ -96,6 +96,7 @@ T: dict[str, str] = {
     "queue": "队列",
     "status": "状态",
     "actions": "操作",
+    "listen": "监听",
     "ivr_menu": "语音导航菜单",
     "save_apply": "校验并生效",
     "versions": "历史版本",

@@ -16,7 +16,7 @@ from crm import db
 from crm.domain.access import Role
 from crm.web.accounts import set_account
 from tests.integration.conftest import Hotline, hotline  # noqa: F401  (the session hotline)
-from tests.support.instance import AGENT_ONE
+from tests.support.instance import AGENT_ONE, AGENT_TWO
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,6 +29,7 @@ USERS = {
     "agent1": ([Role.AGENT], "王芳", AGENT_ONE),
     "leader1": ([Role.SHIFT_LEADER], "张值班", None),
     "qc1": ([Role.SUPERVISOR], "李质检", None),
+    "qc2": ([Role.SUPERVISOR], "周质检", AGENT_TWO),  # listens on the second desk phone
     "admin1": ([Role.ADMIN], "赵管理", None),
 }
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from crm import db
 from crm.models import AuditEntry
-from tests.integration.conftest import AGENT_ONE, Hotline, finished
+from tests.integration.conftest import AGENT_ONE, AGENT_TWO, Hotline, finished
 from tests.web.conftest import PASSWORD
 
 
@@ -64,6 +64,15 @@ def test_supervisor_plays_a_recording_and_seeks_by_clicking_a_word(hotline: Hotl
     )
     qc.screenshot("supervisor-console")
 
+    # Full-text search over transcripts.
+    word = page.text_content(f"#transcript .w[data-start='{latest}']").strip()
+    page.fill("#filters input[name=q]", word)
+    page.click("#btn-search")
+    page.locator(f"tr[data-uniqueid='{uniqueid}']").wait_for()
+    page.fill("#filters input[name=q]", "没有这句话")
+    page.click("#btn-search")
+    page.locator(f"tr[data-uniqueid='{uniqueid}']").wait_for(state="detached")
+
     # Range requests: the player can seek without downloading the whole file.
     cookies = {c["name"]: c["value"] for c in qc.context.cookies()}
     url = f"{hotline.settings.crm_url}/web/api/recordings/{uniqueid}/audio"
@@ -84,3 +93,27 @@ def test_supervisor_plays_a_recording_and_seeks_by_clicking_a_word(hotline: Hotl
     engine.dispose()
     assert plays and all(p.actor == "qc1" for p in plays)
     assert PASSWORD  # the shared test password is what signed the console in
+
+
+def test_supervisor_listens_to_an_agents_call_on_their_own_phone(hotline: Hotline, console):
+    hotline.logout(AGENT_TWO)
+    hotline.login(AGENT_ONE, ["consult"])
+    agent_phone = hotline.phone(AGENT_ONE)
+    number, caller = hotline.call(keys="2", hold_ms=14000)
+    hotline.wait_for_call(number, lambda c: c["outcome"] == "answered", timeout=30)
+    qc = console("qc2")
+    page = qc.open("/web/supervisor")
+    page.wait_for_selector(f"button[data-listen='{AGENT_ONE}']")
+    supervisor_phone = hotline.phone(AGENT_TWO)
+    page.click(f"button[data-listen='{AGENT_ONE}']")
+    assert finished(caller) == 0 and finished(agent_phone) == 0
+    # The supervisor's phone rang, listened, and was released when the agent's call ended.
+    assert finished(supervisor_phone) == 0, supervisor_phone.output()
+    hotline.logout(AGENT_ONE)
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.make_sessionmaker(engine)() as session:
+        listened = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "listen", AuditEntry.actor == "qc2")
+        ).all()
+    engine.dispose()
+    assert [a.entity_id for a in listened] == [AGENT_ONE]

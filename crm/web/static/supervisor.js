@@ -20,7 +20,10 @@ function drawBoard(board) {
     el("td", {}, q.queue), el("td", {}, q.waiting), el("td", {}, fmtSecs(q.longest_wait)),
     el("td", {}, q.answered), el("td", {}, q.abandoned), el("td", {}, q.service_level == null ? "—" : q.service_level + "%"))));
   $("#board-agents").replaceChildren(...board.agents.map((a) => el("span", { class: a.queues.length && !a.paused ? "chip on" : "chip" },
-    `${a.extension} ${!a.queues.length ? T.state_out : a.paused ? T.state_paused : T.state_ready}`)));
+    `${a.extension} ${!a.queues.length ? T.state_out : a.paused ? T.state_paused : T.state_ready} `,
+    el("button", { class: "link", "data-listen": a.extension, onclick: async () => {
+      try { await api("POST", `/web/api/listen/${a.extension}`); } catch (e) { alert(e.message); }
+    } }, T.listen))));
   $("#board-at").textContent = fmtTime(board.at);
 }
 
