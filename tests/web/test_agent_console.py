@@ -106,3 +106,34 @@ def test_an_emergency_shows_on_every_console_masked_for_the_supervisor(hotline: 
     emergency_frames = [f for f in qc.frames() if '"emergency"' in f]
     assert emergency_frames and all(number not in f for f in qc.frames())
     assert any(masked in f for f in emergency_frames)
+
+
+def test_pause_and_one_click_call_back_from_the_agents_phone(hotline: Hotline, console):
+    hotline.logout(AGENT_ONE)
+    hotline.logout("8002")
+    number, caller = hotline.call(keys="4", hold_ms=4000)  # nobody on complaints: abandoned
+    assert finished(caller) == 0, caller.output()
+    hotline.wait_for_call(number, lambda c: c["ticket"]["callback_needed"])
+
+    agent = console("agent1")
+    page = agent.open("/web/agent")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#btn-sign-in")
+    page.wait_for_function("document.getElementById('agent-state').dataset.state === 'ready'")
+    page.click("#btn-pause")
+    page.wait_for_function("document.getElementById('agent-state').dataset.state === 'paused'")
+    assert [a for a in hotline.api("GET", "/api/agents") if a["extension"] == AGENT_ONE][0][
+        "paused"
+    ]
+    page.click("#btn-ready")
+    page.wait_for_function("document.getElementById('agent-state').dataset.state === 'ready'")
+
+    entry = page.locator("#callbacks li", has_text=number)
+    entry.wait_for()
+    phone = hotline.phone(AGENT_ONE)
+    entry.locator("button").click()
+    page.wait_for_selector(f"#callbacks li:has-text('{number}') >> text=正在回拨")
+    # Asterisk rang the agent's own phone first (AMI Originate), then dialled the citizen.
+    assert finished(phone) == 0, phone.output()
+    hotline.logout(AGENT_ONE)
+    assert number not in [t["caller_number"] for t in hotline.api("GET", "/api/callbacks")]
