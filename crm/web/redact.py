@@ -16,6 +16,9 @@ from crm.domain.calltypes import CallType
 from crm.domain.phones import mask_phone
 
 SEES_NUMBERS = frozenset({Role.AGENT, Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER})
+# What a report's non-readers see instead of its content.
+CONFIDENTIAL_TEXT = frozenset({"question", "content", "target", "location", "result"})
+CONFIDENTIAL_NOTE = "举报件，内容保密"
 PHONE_KEYS = frozenset({"caller_number", "contact_number", "phone", "callback_number", "contact"})
 
 
@@ -47,7 +50,10 @@ def redact(viewer: Viewer, payload: Any) -> Any:
         if payload.get("_confidential") and not sees_order_caller(
             viewer, CallType.REPORT.value, payload.get("_reviewer")
         ):
-            return mask_all({k: v for k, v in payload.items() if not k.startswith("_")})
+            hidden = mask_all({k: v for k, v in payload.items() if not k.startswith("_")})
+            for key in CONFIDENTIAL_TEXT & hidden.keys():
+                hidden[key] = CONFIDENTIAL_NOTE
+            return hidden
         return {
             k: (
                 (v if sees_numbers(viewer) else mask_phone(v))

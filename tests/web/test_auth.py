@@ -117,10 +117,20 @@ def test_cross_site_writes_are_refused(app: TestClient):
 
 def test_reports_stay_masked_for_everyone_but_their_readers():
     payload = {
-        "earlier": [{"caller_number": "13812345678", "_confidential": True, "_reviewer": "r1"}]
+        "earlier": [
+            {
+                "caller_number": "13812345678",
+                "question": "某局长收受礼金",
+                "_confidential": True,
+                "_reviewer": "r1",
+            }
+        ]
     }
     agent = Viewer("a", frozenset({Role.AGENT}))
     leader = Viewer("l", frozenset({Role.HOTLINE_LEADER}))
     assert redact(agent, payload)["earlier"][0]["caller_number"] == "138****5678"
+    assert "局长" not in str(redact(agent, payload))
+    reviewer = Viewer("r1", frozenset({Role.REVIEWER}))
+    assert redact(reviewer, payload)["earlier"][0]["question"] == "某局长收受礼金"
     assert redact(leader, payload)["earlier"][0]["caller_number"] == "13812345678"
     assert "_reviewer" not in redact(leader, payload)["earlier"][0]
