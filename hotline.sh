@@ -14,7 +14,10 @@ cd "$(dirname "$0")"
 PROJECT=$(pwd)
 VENV=${HOTLINE_VENV:-$PROJECT/.venv}
 DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc debootstrap sip-tester espeak-ng sox
-                 iproute2 ca-certificates chromium fonts-noto-cjk)
+                 iproute2 ca-certificates)
+# The test suite also runs every database test on PostgreSQL; the browser tests drive
+# Debian's Chromium (with CJK fonts so the Chinese consoles render).
+TEST_DEBIAN_PACKAGES=(postgresql postgresql-contrib chromium fonts-noto-cjk)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -27,7 +30,7 @@ need_root() {
 
 install_debian_packages() {
     local missing=()
-    for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
     done
     if ((${#missing[@]})); then
@@ -56,7 +59,7 @@ install_python() {
 case "${1:-}" in
 up)
     need_root up
-    install_debian_packages
+    install_debian_packages "${DEBIAN_PACKAGES[@]}"
     install_python runtime
     exec "$VENV/bin/hotline" start
     ;;
@@ -68,7 +71,7 @@ status)
     ;;
 test)
     need_root test
-    install_debian_packages
+    install_debian_packages "${DEBIAN_PACKAGES[@]}" "${TEST_DEBIAN_PACKAGES[@]}"
     install_python test
     say "preparing the Asterisk chroot (built once, then reused)"
     "$VENV/bin/python" -c "from hotline.asterisk import build_root; from hotline.settings import load_settings; build_root(load_settings())"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 from agi.handlers.context import HandlerContext
 from agi.outbox import Outbox
@@ -24,6 +25,8 @@ async def serve(settings: Settings) -> None:
         prompts_dir=str(settings.asterisk_prompts_dir),
         menu_file=settings.ivr_menu_file,
     )
+    if settings.asr.ivr_invites_speech:
+        _listen_for_urgent_speech(settings, context)
     server = FastAgiServer(context)
     await server.start(settings.bind_address, settings.agi_port)
     delivery = asyncio.create_task(
@@ -41,6 +44,42 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     await server.stop()
     delivery.cancel()
+
+
+def _listen_for_urgent_speech(settings: Settings, context: HandlerContext) -> None:
+    """Load the speech model once and let the IVR decode utterances in a thread pool.
+
+    Without a model the IVR simply does not invite speech: callers still have the keys.
+    """
+    from asr.engine import ModelMissingError
+    from asr.utterance import UtteranceDecoder
+
+    try:
+        decoder = UtteranceDecoder.from_settings(settings.asr)
+    except (ModelMissingError, FileNotFoundError) as exc:
+        log.error("IVR speech disabled: %s", exc)
+        return
+    streams = settings.asr.worker_count()
+    # The first decode on a fresh recognizer is several times slower: pay it now, not a caller.
+    welcome = settings.in_chroot(settings.asterisk_prompts_dir) / "welcome.wav"
+    if welcome.exists():
+        decoder.warm_up(welcome, streams)
+    executor = ThreadPoolExecutor(streams, thread_name_prefix="utterance")
+
+    async def urgent_words(asterisk_path: str) -> tuple[str, ...]:
+        host_path = settings.in_chroot(asterisk_path)
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(executor, decoder.decode, host_path)
+        log.info("utterance %s: %r in %.2f s", host_path.name, result.text, result.decode_seconds)
+        return result.urgent_words
+
+    context.utterances_dir = str(settings.utterances_dir)
+    context.utterance_limits = (
+        settings.asr.utterance_max_seconds,
+        settings.asr.utterance_silence_seconds,
+    )
+    context.urgent_words = urgent_words
+    log.info("IVR invites speech; model %s", settings.asr.resolved_model_dir())
 
 
 def main() -> None:

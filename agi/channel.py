@@ -72,13 +72,30 @@ async def wait_for_key(channel: Channel, seconds: float) -> str | None:
     return _key(await channel.command(f"WAIT FOR DIGIT {int(seconds * 1000)}"))
 
 
-async def ask(channel: Channel, prompts: Sequence[str], timeout_seconds: float) -> str | None:
-    """Play prompts one after the other; the first key anywhere (or after) is the answer."""
+async def play_all(channel: Channel, prompts: Sequence[str]) -> str | None:
+    """Play prompts one after the other; the first key stops them and is returned."""
     for prompt in prompts:
         key = await play(channel, prompt)
         if key:
             return key
-    return await wait_for_key(channel, timeout_seconds)
+    return None
+
+
+async def ask(channel: Channel, prompts: Sequence[str], timeout_seconds: float) -> str | None:
+    """Play prompts one after the other; the first key anywhere (or after) is the answer."""
+    return await play_all(channel, prompts) or await wait_for_key(channel, timeout_seconds)
+
+
+async def record(
+    channel: Channel, path: str, max_seconds: float, silence_seconds: float
+) -> str | None:
+    """Record the caller to ``path``.wav after a beep until silence, the time limit or a key;
+    returns the key if one ended it."""
+    result = await channel.command(
+        f"RECORD FILE {quote(path)} wav {quote(ALL_KEYS)} {int(max_seconds * 1000)} 0 BEEP "
+        f"s={max(1, round(silence_seconds))}"
+    )
+    return chr(result.value) if result.value > 0 and "dtmf" in result.data else None
 
 
 async def set_variable(channel: Channel, name: str, value: str) -> None:

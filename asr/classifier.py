@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from asr.keywords import UrgentMatch, UrgentSpotter, normalise
+from asr.transcript import Speaker, Transcript
 from crm.domain.calltypes import CallType
 
 
@@ -101,6 +102,13 @@ class CallClassifier:
     @property
     def line_words(self) -> dict[str, list[str]]:
         return {num: words for num, _, words in self._lines}
+
+    def classify_transcript(self, transcript: Transcript) -> Suggestion:
+        """Suggest from what the caller said only: the other leg carries IVR prompts and the
+        agent's questions ("是火灾吗？"), which must not vote."""
+        return self.classify(
+            " ".join(line.text for line in transcript.lines if line.speaker is Speaker.CALLER)
+        )
 
     def classify(self, transcript_text: str) -> Suggestion:
         """Suggest a type and a special line for the caller's words (or a whole transcript)."""

@@ -3,6 +3,11 @@
     python -m asr models download vosk-model-small-cn-0.22
     python -m asr models list
     python -m asr transcribe /srv/hotline/default/recordings/1732800000.42.wav [--json]
+    python -m asr jobs enqueue --job-model crm.models:TranscriptionJob REC.wav [--ticket T]
+    python -m asr jobs work --job-model crm.models:TranscriptionJob [--drain]
+
+``--job-model`` names the job class bound to the application's Base (asr/jobs.py's
+``make_job_model``); the database is the hotline's (``database_url``) unless ``--db`` is given.
 
 Defaults come from the hotline settings (``asr.models_dir``, ``asr.model_dir``); options
 override them. Messages for people are Chinese first, like the rest of the hotline.
@@ -15,6 +20,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from asr.settings import AsrSettings
 
@@ -97,10 +103,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         if not all(p.is_file() for p in legs.values()):
             legs = {Speaker.CALLER: file}  # a lone file (an IVR utterance): the caller spoke
         transcript = transcribe_legs(engine, legs, chunk_seconds=settings.chunk_seconds)
-        caller_text = " ".join(
-            line.text for line in transcript.lines if line.speaker is Speaker.CALLER
-        )
-        suggestion = classifier.classify(caller_text)
+        suggestion = classifier.classify_transcript(transcript)
         if args.json:
             out = {
                 "file": str(file),
@@ -112,6 +115,85 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             print(f"# {file}  ({transcript.decode_seconds:.2f} s)")
             print(transcript.as_text())
             print(suggestion.explanation())
+    return 0
+
+
+def _job_queue(args: argparse.Namespace) -> tuple[Any, AsrSettings]:
+    import importlib
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from asr.jobs import JobQueue
+    from hotline.settings import load_settings
+
+    settings = load_settings()
+    module, _, attr = args.job_model.partition(":")
+    model = getattr(importlib.import_module(module), attr)
+    engine = create_engine(args.db or settings.db_url)
+    queue = JobQueue(sessionmaker(engine), model, lease_seconds=settings.asr.job_lease_seconds)
+    return queue, settings.asr
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    queue, settings = _job_queue(args)
+    for file in args.files:
+        job_id = queue.enqueue(
+            file.resolve(), ticket_ref=args.ticket, max_attempts=settings.job_max_attempts
+        )
+        print(f"已排队 (queued) job {job_id}: {file}")
+    return 0
+
+
+def _drain(worker: Any) -> None:
+    while worker.run_once():
+        pass
+
+
+def cmd_work(args: argparse.Namespace) -> int:
+    """Run job workers, one per core; ``--drain`` stops when nothing is left to do."""
+    import signal
+    import threading
+
+    from asr.jobs import JobWorker, default_worker_id, start_job_workers
+    from asr.transcript import transcribe_recording
+    from asr.vosk_engine import load_vosk_engine
+
+    queue, settings = _job_queue(args)
+    engine = load_vosk_engine(args.model or settings.resolved_model_dir())
+    count = settings.worker_count()
+    if args.drain:
+        workers = [
+            JobWorker(
+                queue,
+                lambda path: transcribe_recording(
+                    engine, path, chunk_seconds=settings.chunk_seconds
+                ),
+                worker_id=f"{default_worker_id()}#{n}",
+            )
+            for n in range(count)
+        ]
+        threads = [threading.Thread(target=_drain, args=(worker,)) for worker in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    threads = start_job_workers(
+        queue,
+        engine,
+        count,
+        stop,
+        chunk_seconds=settings.chunk_seconds,
+        poll_seconds=settings.job_poll_seconds,
+    )
+    while not stop.wait(1.0):
+        pass
+    for thread in threads:
+        thread.join()
     return 0
 
 
@@ -133,6 +215,22 @@ def parser() -> argparse.ArgumentParser:
     transcribe.add_argument("--model", type=Path, help="model directory (default: configured)")
     transcribe.add_argument("--json", action="store_true")
     transcribe.set_defaults(func=cmd_transcribe)
+    jobs = sub.add_parser("jobs", help="transcription jobs in the database")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    for name, func, help_text in (
+        ("enqueue", cmd_enqueue, "queue recordings (mix paths) for transcription"),
+        ("work", cmd_work, "run transcription workers (one per core)"),
+    ):
+        command = jobs_sub.add_parser(name, help=help_text)
+        command.add_argument("--job-model", required=True, help="module:Class of the job model")
+        command.add_argument("--db", help="database URL (default: the hotline's)")
+        command.set_defaults(func=func)
+    jobs_sub.choices["enqueue"].add_argument("files", nargs="+", type=Path)
+    jobs_sub.choices["enqueue"].add_argument("--ticket", help="ticket reference to store")
+    jobs_sub.choices["work"].add_argument("--model", type=Path, help="model directory")
+    jobs_sub.choices["work"].add_argument(
+        "--drain", action="store_true", help="exit when no job is left"
+    )
     return top
 
 

@@ -186,6 +186,11 @@ class JobQueue:
                         last_error=f"worker lost after {attempts} attempt(s) (lease expired)",
                     )
                     continue
+                taken_over = (
+                    {"last_error": f"attempt {attempts} lost: its worker stopped (lease expired)"}
+                    if status == JobStatus.RUNNING.value
+                    else {}
+                )
                 if self._set(
                     session,
                     seen,
@@ -193,6 +198,7 @@ class JobQueue:
                     attempts=attempts + 1,
                     claimed_by=worker_id,
                     lease_until=now + self.lease,
+                    **taken_over,
                 ):
                     job = session.get_one(m, job_id)
                     return ClaimedJob(job.id, job.recording_path, job.call_uniqueid, job.attempts)

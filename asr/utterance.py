@@ -65,7 +65,11 @@ class LiveUtterance:
         self._decode_seconds = 0.0
 
     def feed(self, pcm: bytes) -> tuple[str, ...]:
-        """Add audio; returns the urgent words heard so far (empty: nothing urgent yet)."""
+        """Add audio; returns the urgent words heard so far (empty: nothing urgent yet).
+
+        Words from the partial text are a hypothesis that may still change; acting on them
+        early favours reaching 110 over certainty, which is the hotline's rule for emergencies.
+        """
         started = time.perf_counter()
         self._closed.extend(s.text for s in self._stream.feed(pcm) if s.text)
         text = " ".join([*self._closed, self._stream.partial_text()])

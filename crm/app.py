@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     app.state.sessions = sessions
     app.state.notifier = notifier
     app.state.apply = apply
+    app.state.transcriptions = transcriptions
     app.state.agents = AgentService(
         settings, load_menu(settings.ivr_menu_file), sessions, AmiBridge(settings, apply)
     )

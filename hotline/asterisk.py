@@ -48,6 +48,7 @@ INSTANCE_SUBDIRS = (
     "etc",
     "lib",
     "spool",
+    "spool/utterances",
     "run",
     "log",
     "log/cdr-csv",
@@ -65,6 +66,12 @@ def render_config(settings: Settings, menu: Menu) -> dict[str, str]:
     """Every file the hotline's Asterisk loads, as text, from ``dialplans/`` and the settings."""
     if not settings.ami_secret:
         raise AsteriskError("ami_secret is empty: run `hotline setup` to generate one")
+    open_phones = [a.extension for a in settings.agents if not (a.password or a.contact)]
+    if open_phones:
+        # A phone that may register without a password would let anyone take an agent's calls.
+        raise AsteriskError(
+            f"agents {', '.join(open_phones)} have neither a password nor a fixed contact"
+        )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(DIALPLAN_TEMPLATES),
         undefined=jinja2.StrictUndefined,

@@ -36,6 +36,13 @@ def ensure_config_file(path: Path) -> None:
         if not data.get(name):
             data[name] = secrets.token_urlsafe(24)
             changed = True
+    if "agents" not in data:
+        # The example agents, each with a generated SIP password for its phone to register.
+        data["agents"] = [
+            {**agent.model_dump(exclude_none=True), "password": secrets.token_urlsafe(12)}
+            for agent in Settings.model_fields["agents"].default_factory()  # type: ignore[misc]
+        ]
+        changed = True
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=True), encoding="utf-8")
@@ -84,7 +91,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def print_status(settings: Settings) -> None:
     for name in services.SERVICE_ORDER:
         pid = services.pid_of(settings, name)
-        print(f"{name:9s} {'运行中 pid ' + str(pid) if pid else '未运行'}")
+        print(f"{name:12s} {'运行中 pid ' + str(pid) if pid else '未运行'}")
     print(f"工单系统 (CRM):  {settings.crm_url}/docs")
     sip = f"sip:{settings.hotline_number}@{settings.bind_address}:{settings.sip_port}"
     print(f"热线 SIP 地址:   {sip}")

@@ -156,6 +156,11 @@ class Settings(BaseSettings):
         return self.asterisk_instance_dir / "recordings"
 
     @cached_property
+    def utterances_dir(self) -> Path:
+        """Where the IVR records what callers say, as Asterisk sees it."""
+        return self.asterisk_instance_dir / "spool" / "utterances"
+
+    @cached_property
     def asterisk_prompts_dir(self) -> Path:
         """Where the IVR prompts are, as Asterisk sees it."""
         return self.asterisk_instance_dir / "prompts"

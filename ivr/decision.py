@@ -7,7 +7,7 @@ silence and confusion lead to the default queue, never to a dead end.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ivr.menu import Menu, RouteKind
 
@@ -21,6 +21,19 @@ class Ask:
 
 
 @dataclass(frozen=True)
+class Listen:
+    """Play these prompts (a key cuts them short), then record what the caller says.
+
+    The utterance is decoded and its text matched against the urgent keywords; the result
+    comes back through :func:`heard`.
+    """
+
+    prompts: tuple[str, ...]
+    max_seconds: float
+    silence_seconds: float
+
+
+@dataclass(frozen=True)
 class Route:
     """Where the call goes now. ``reason`` is kept on the ticket (the IVR path)."""
 
@@ -31,6 +44,8 @@ class Route:
     reason: str
     key: str | None = None
     label: str | None = None
+    # Words of the caller's speech that made this an emergency.
+    urgent_words: tuple[str, ...] = ()
 
     @property
     def is_urgent(self) -> bool:
@@ -45,16 +60,42 @@ class IvrState:
     path: tuple[str, ...] = field(default_factory=tuple)
 
 
-Step = Ask | Route
+Step = Ask | Listen | Route
+
+SPEAK_PROMPT = "speak"
 
 
-def first_step(menu: Menu) -> tuple[IvrState, Ask]:
-    """The welcome and the menu, offered once; a key during either answers it."""
+def first_step(
+    menu: Menu, listen: tuple[float, float] | None = None
+) -> tuple[IvrState, Ask | Listen]:
+    """The welcome and the menu, offered once; a key during either answers it.
+
+    With ``listen`` (max seconds, silence seconds) and a ``speak`` prompt in the menu, the
+    caller is first invited to say the problem: urgent words reach 110 as the key does.
+    """
+    if listen and SPEAK_PROMPT in menu.prompts:
+        return IvrState(attempts=0), Listen(("welcome", SPEAK_PROMPT), *listen)
     return IvrState(attempts=1), Ask(("welcome", "menu"), menu.menu.timeout_seconds)
 
 
+def heard(menu: Menu, state: IvrState, urgent_words: tuple[str, ...]) -> tuple[IvrState, Step]:
+    """After the caller spoke: urgent words go to 110, anything else to the menu.
+
+    Whatever was (or was not) recognised, the call goes on: a failed decode is no words.
+    """
+    state = IvrState(state.attempts, (*state.path, "speech"))
+    if urgent_words:
+        route = emergency_route(menu, "speech")
+        return state, replace(route, urgent_words=tuple(urgent_words))
+    return IvrState(state.attempts + 1, state.path), Ask(("menu",), menu.menu.timeout_seconds)
+
+
 def next_step(menu: Menu, state: IvrState, key: str | None) -> tuple[IvrState, Step]:
-    """Decide on the caller's key (``None``: no key before the timeout)."""
+    """Decide on the caller's key (``None``: no key before the timeout).
+
+    A key pressed while the IVR listened counts as the menu's first answer.
+    """
+    state = IvrState(max(state.attempts, 1), state.path)
     event = key if key else "timeout"
     state = IvrState(state.attempts, (*state.path, event))
     if key and key in menu.options:

@@ -13,6 +13,8 @@ from agi.channel import Channel
 from agi.outbox import Outbox
 from ivr.menu import Menu, load_menu
 
+UrgentWords = Callable[[str], Awaitable[tuple[str, ...]]]
+
 
 @dataclass
 class HandlerContext:
@@ -22,6 +24,15 @@ class HandlerContext:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # When set, ``menu`` is read again whenever this file changes (the admin console edits it).
     menu_file: Path | None = None
+    # With speech: where utterances are recorded (as Asterisk sees it), the (max, silence)
+    # seconds of one utterance, and what decodes one into its urgent words.
+    utterances_dir: str | None = None
+    utterance_limits: tuple[float, float] = (5.0, 1.5)
+    urgent_words: UrgentWords | None = None
+
+    @property
+    def listens(self) -> bool:
+        return self.urgent_words is not None and self.utterances_dir is not None
 
     def prompt(self, name: str) -> str:
         """A prompt's path as Asterisk plays it (no extension: Asterisk picks the format)."""

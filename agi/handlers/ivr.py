@@ -10,10 +10,19 @@ from __future__ import annotations
 import logging
 
 from agi import variables as v
-from agi.channel import CallerHungUp, Channel, ask, set_variable
+from agi.channel import CallerHungUp, Channel, ask, play_all, record, set_variable
 from agi.handlers.context import HandlerContext
 from crm.calls.events import CallRouted, CallStarted
-from ivr.decision import Ask, IvrState, Route, default_route, first_step, next_step
+from ivr.decision import (
+    IvrState,
+    Listen,
+    Route,
+    Step,
+    default_route,
+    first_step,
+    heard,
+    next_step,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +45,14 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
             dialled_number=env.get("agi_extension"),
         )
     )
-    state, step = first_step(ctx.menu)
+    state, step = first_step(ctx.menu, ctx.utterance_limits if ctx.listens else None)
     route: Route | None = None
     try:
-        while isinstance(step, Ask):
+        while not isinstance(step, Route):
             prompts = [ctx.prompt(name) for name in step.prompts]
+            if isinstance(step, Listen):
+                state, step = await _listen(channel, ctx, uniqueid, state, step, prompts)
+                continue
             key = await ask(channel, prompts, step.timeout_seconds)
             state, step = next_step(ctx.menu, state, key)
         route = step
@@ -55,6 +67,34 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
         )
         route = default_route(ctx.menu, "error")
     await _route_call(channel, ctx, uniqueid, state, route)
+
+
+async def _listen(
+    channel: Channel,
+    ctx: HandlerContext,
+    uniqueid: str,
+    state: IvrState,
+    step: Listen,
+    prompts: list[str],
+) -> tuple[IvrState, Step]:
+    """Invite the caller to speak, record, and look for urgent words in what was said."""
+    assert ctx.urgent_words is not None and ctx.utterances_dir is not None
+    key = await play_all(channel, prompts)
+    if key:
+        return next_step(ctx.menu, state, key)
+    path = f"{ctx.utterances_dir}/{uniqueid}"
+    key = await record(channel, path, step.max_seconds, step.silence_seconds)
+    if key:
+        return next_step(ctx.menu, state, key)
+    try:
+        words = await ctx.urgent_words(f"{path}.wav")
+    except Exception:
+        # Speech is a help, not a gate: whatever went wrong, the caller gets the menu.
+        log.exception("call %s: the utterance could not be decoded", uniqueid)
+        words = ()
+    if words:
+        log.warning("call %s: urgent words %s: transfer to 110", uniqueid, "、".join(words))
+    return heard(ctx.menu, state, words)
 
 
 async def _route_call(
@@ -78,5 +118,6 @@ async def _route_call(
             key=route.key,
             label=route.label,
             ivr_path=list(state.path),
+            urgent_words=list(route.urgent_words),
         )
     )

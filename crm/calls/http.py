@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -10,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from asr.classifier import CallClassifier
 from crm.calls.events import CallEvent
 from crm.domain.callrecords import CallOutcome
 from crm.models import Call, Ticket, TranscriptionJob
@@ -70,6 +73,7 @@ def call_view(call: Call) -> dict[str, Any]:
         "urgent_words": call.urgent_words,
         "queue": call.queue,
         "agent_interface": call.agent_interface,
+        "agent_called_at": call.agent_called_at,
         "hold_seconds": call.hold_seconds,
         "ring_seconds": call.ring_seconds,
         "talk_seconds": call.talk_seconds,
@@ -132,7 +136,7 @@ def list_callbacks(session: Annotated[Session, Depends(get_session)]) -> list[di
 
 @router.get("/api/calls/{uniqueid}/transcript")
 def get_transcript(
-    uniqueid: str, session: Annotated[Session, Depends(get_session)]
+    uniqueid: str, request: Request, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
     """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
     job = session.scalars(
@@ -141,10 +145,49 @@ def get_transcript(
     if job is None:
         raise HTTPException(status_code=404, detail=f"这通电话没有转写任务：{uniqueid}")
     transcript = job.transcript()
+    suggestion = None
+    if transcript is not None:
+        settings = request.app.state.settings.asr
+        found = classifier(settings.classifier_file, settings.urgent_keywords_file)
+        result = found.classify_transcript(transcript)
+        suggestion = {
+            "call_type": result.call_type,
+            "call_type_label": result.call_type.label if result.call_type else None,
+            "trigger_words": list(result.reason),
+            "special_line": result.special_line.number if result.special_line else None,
+            "explanation": result.explanation(),
+        }
     return {
         "status": job.status,
         "attempts": job.attempts,
         "error": job.last_error,
         "text": job.transcript_text,
         "transcript": transcript.to_dict() if transcript else None,
+        # A suggestion only: the agent decides the type (rule-based, shows its trigger words).
+        "suggestion": suggestion,
     }
+
+
+@router.get("/api/transcripts")
+def search_transcripts(
+    q: str, request: Request, session: Annotated[Session, Depends(get_session)]
+) -> list[dict[str, Any]]:
+    """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first."""
+    if not q.strip():
+        raise HTTPException(status_code=422, detail="请输入要搜索的词")
+    queue = request.app.state.transcriptions
+    ids = queue.search(q)[-200:]
+    jobs = session.scalars(
+        select(TranscriptionJob)
+        .where(TranscriptionJob.id.in_(ids))
+        .order_by(TranscriptionJob.id.desc())
+    )
+    return [
+        {"uniqueid": job.call_uniqueid, "ticket": job.ticket_ref, "text": job.transcript_text}
+        for job in jobs
+    ]
+
+
+@lru_cache(maxsize=4)
+def classifier(classifier_file: Path, urgent_file: Path) -> CallClassifier:
+    return CallClassifier.from_files(classifier_file, urgent_file)

@@ -84,3 +84,28 @@ def test_nothing_matched_leaves_the_decision_to_the_agent() -> None:
     assert suggestion.call_type is None
     assert suggestion.special_line is None
     assert "话务员" in suggestion.explanation()
+
+
+def test_a_transcript_is_classified_on_the_caller_leg_only() -> None:
+    from asr.engine import Word
+    from asr.transcript import Speaker, Transcript, TranscriptLine
+
+    def line(speaker: Speaker, text: str, start: float) -> TranscriptLine:
+        return TranscriptLine(
+            speaker, text, (Word(text.split()[0], start, start + 0.5, 1.0),), start, start + 0.5
+        )
+
+    transcript = Transcript(
+        lines=(
+            line(Speaker.AGENT, "您好 一二三四五 如遇 火灾 请 拨打 一一九", 0.0),
+            line(Speaker.CALLER, "楼下 饭店 油烟 太 大", 4.0),
+            line(Speaker.AGENT, "好的 我 帮 您 转 环保 专线", 6.0),
+        ),
+        leg_seconds={Speaker.CALLER: 8.0, Speaker.AGENT: 8.0},
+        engine="scripted",
+        decode_seconds=0.0,
+    )
+    suggestion = CLASSIFIER.classify_transcript(transcript)
+    assert suggestion.call_type is CallType.CONSULTATION
+    assert suggestion.special_line is not None and suggestion.special_line.number == "12369"
+    assert not suggestion.urgent.urgent

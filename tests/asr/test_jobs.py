@@ -75,6 +75,7 @@ def test_a_job_survives_a_worker_restart(
     assert job["status"] == JobStatus.DONE
     assert job["attempts"] == 2
     assert job["claimed_by"] == "worker-b"
+    assert "attempt 1 lost" in job["last_error"]  # the takeover is visible on the job
     assert "来电人：" in job["transcript_text"] and "话务员：" in job["transcript_text"]
     stored = Transcript.from_dict(json.loads(job["transcript_json"]))
     assert {line.speaker for line in stored.lines} == {Speaker.CALLER, Speaker.AGENT}

@@ -167,10 +167,51 @@ def test_cli_transcribe_with_a_missing_model_names_the_command(tmp_path: Path) -
     assert "python -m asr models download vosk-model-small-cn-0.22" in done.stderr
 
 
-def test_cli_transcribes_both_legs(call_recording: Path, tmp_path: Path) -> None:
+def test_cli_transcribes_legs_and_lone_files(
+    call_recording: Path, utterance_wav: Path, tmp_path: Path
+) -> None:
     config = tmp_path / "hotline.yaml"
     config.write_text(yaml.safe_dump({"asr": {"model_dir": str(ko_model_dir())}}))
-    done = run_cli("transcribe", "--json", str(call_recording), env_config=config)
+    done = run_cli(
+        "transcribe", "--json", str(call_recording), str(utterance_wav), env_config=config
+    )
     assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
-    assert {line["label"] for line in out["transcript"]["lines"]} == {"来电人", "话务员"}
+    call, lone = (json.loads(line) for line in done.stdout.splitlines())
+    assert {line["label"] for line in call["transcript"]["lines"]} == {"来电人", "话务员"}
+    assert {line["label"] for line in lone["transcript"]["lines"]} == {"来电人"}
+    assert call["suggestion"]  # the classifier's explanation rides along
+
+
+def test_cli_jobs_enqueue_and_drain(call_recording: Path, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from .jobmodel import Base, TranscriptionJob
+
+    db = f"sqlite:///{tmp_path / 'jobs.db'}"
+    Base.metadata.create_all(create_engine(db))
+    config = tmp_path / "hotline.yaml"
+    config.write_text(yaml.safe_dump({"asr": {"model_dir": str(ko_model_dir()), "workers": 2}}))
+    model = "tests.asr.jobmodel:TranscriptionJob"
+    queued = run_cli(
+        "jobs",
+        "enqueue",
+        "--job-model",
+        model,
+        "--db",
+        db,
+        "--ticket",
+        "T-9",
+        str(call_recording),
+        str(tmp_path / "missing.wav"),
+        env_config=config,
+    )
+    assert queued.returncode == 0, queued.stderr
+    worked = run_cli("jobs", "work", "--job-model", model, "--db", db, "--drain", env_config=config)
+    assert worked.returncode == 0, worked.stderr
+    with Session(create_engine(db)) as session:
+        jobs = session.scalars(select(TranscriptionJob).order_by(TranscriptionJob.id)).all()
+    done, failed = jobs
+    assert done.status == "done" and done.ticket_ref == "T-9"
+    assert "来电人：" in (done.transcript_text or "")
+    assert failed.status == "queued" and "recording leg missing" in (failed.last_error or "")

@@ -60,3 +60,15 @@ def test_live_reports_urgent_words_before_the_end() -> None:
     live = UtteranceDecoder(ScriptedEngine("救命 啊 着火 了"), SPOTTER).live()
     assert live.feed(b"\0\0" * 800) == ("救命", "着火")
     assert live.finish().urgent_words == ("救命", "着火")
+
+
+def test_an_empty_recording_decodes_to_nothing(ko_engine: VoskEngine, tmp_path: Path) -> None:
+    """A caller who says nothing: Record File may leave a WAV with no frames at all."""
+    import wave
+
+    empty = tmp_path / "empty.wav"
+    with wave.open(str(empty), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+    assert decode_utterance(empty, ko_engine, SPOTTER)[:2] == ("", ())

@@ -19,10 +19,11 @@ import pytest
 
 from hotline.settings import Settings
 from tests.asr.conftest import ko_model_dir
-from tests.support.instance import AGENT_ONE, AGENT_TWO, isolated_hotline
+from tests.support.instance import AGENT_ONE, AGENT_TWO, Instance, isolated_hotline
 from tests.support.sipp import (
     BUSY,
     Sipp,
+    Step,
     answerer_scenario,
     caller_scenario,
     free_port,
@@ -73,12 +74,21 @@ class Hotline:
         return self.workdir / f"{name}-{uuid.uuid4().hex[:8]}"
 
     def call(
-        self, keys: str = "", hold_ms: int = 6000, caller: str | None = None, speech: bool = True
+        self,
+        keys: str = "",
+        hold_ms: int = 6000,
+        caller: str | None = None,
+        speech: bool = True,
+        script: list[Step] | None = None,
     ) -> tuple[str, Sipp]:
+        """A citizen calls the hotline (see ``caller_scenario``); returns its number and sipp."""
         number = caller or new_number()
+        scenario = caller_scenario(
+            keys=keys, hold_ms=hold_ms, caller=number, speech=speech, script=script
+        )
         sipp = run_scenario(
             self._dir("caller"),
-            caller_scenario(keys=keys, hold_ms=hold_ms, caller=number, speech=speech),
+            scenario,
             port=free_port(),
             target=f"127.0.0.1:{self.settings.sip_port}",
             service=self.settings.hotline_number,
@@ -111,13 +121,25 @@ def finished(sipp: Sipp, timeout: float = 90) -> int:
         raise AssertionError(f"sipp did not finish:\n{sipp.output()[-3000:]}") from None
 
 
+SPEECH_SETTINGS = {"model_dir": str(ko_model_dir()), "workers": 1, "job_poll_seconds": 0.5}
+
+
+def _running(instance: Instance) -> Hotline:
+    return Hotline(instance.settings, instance.root, instance.emergency_port, instance.agent_ports)
+
+
 @pytest.fixture(scope="session")
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
-    speech = {"model_dir": str(ko_model_dir()), "workers": 1, "job_poll_seconds": 0.5}
-    with isolated_hotline(tmp_path_factory.mktemp("hotline"), asr=speech) as instance:
-        yield Hotline(
-            instance.settings, instance.root, instance.emergency_port, instance.agent_ports
-        )
+    with isolated_hotline(tmp_path_factory.mktemp("hotline"), asr=SPEECH_SETTINGS) as instance:
+        yield _running(instance)
+
+
+@pytest.fixture(scope="module")
+def listening_hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    """A hotline whose IVR invites callers to say their problem (asr.ivr_invites_speech)."""
+    speech = {**SPEECH_SETTINGS, "ivr_invites_speech": True}
+    with isolated_hotline(tmp_path_factory.mktemp("listening"), asr=speech) as instance:
+        yield _running(instance)
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ def test_an_answered_call_is_transcribed_leg_by_leg_with_word_times(agents: Hotl
     assert lines, "sipp's speech on both legs must give some recognised text"
     assert {line["label"] for line in lines} <= {"来电人", "话务员"}
     assert {line["speaker"] for line in lines} <= {"caller", "agent"}
+    assert job["suggestion"]["explanation"]  # rule-based suggestion, shown to the agent
     for line in lines:
         times = [(w["start"], w["end"]) for w in line["words"]]
         assert all(start <= end for start, end in times)
@@ -177,3 +178,32 @@ def test_an_unknown_number_is_refused_cleanly_and_the_hotline_keeps_answering(ag
     number, caller = agents.call(keys="1", hold_ms=2000, speech=False)
     assert finished(caller) == 0 and finished(centre) == 0
     assert agents.wait_for_call(number, ended)["transferred_to_110"]
+
+
+def test_a_paused_agent_is_not_rung_until_ready_again(agents: Hotline):
+    agents.login(AGENT_ONE, ["help"])
+    agents.api("POST", f"/api/agents/{AGENT_ONE}/pause", json={"reason": "小休"})
+    number, caller = agents.call(keys="3", hold_ms=5000, speech=False)
+    assert finished(caller) == 0, caller.output()
+    call = agents.wait_for_call(number, ended)
+    assert call["agent_called_at"] is None and call["outcome"] == "abandoned_queue"
+
+    agents.api("POST", f"/api/agents/{AGENT_ONE}/ready")
+    phone = agents.phone(AGENT_ONE)
+    number, caller = agents.call(keys="3", hold_ms=5000, speech=False)
+    assert finished(caller) == 0 and finished(phone) == 0, phone.output()
+    assert agents.wait_for_call(number, ended)["outcome"] == "answered"
+
+
+def test_a_restarted_asterisk_gets_its_queue_members_back_from_the_crm(agents: Hotline):
+    agents.login(AGENT_TWO, ["general", "complaint"])
+    services.stop(agents.settings, "asterisk")
+    services.start(agents.settings, "asterisk")
+    deadline = time.monotonic() + 30
+    while not agents.api("GET", "/healthz")["ami"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    phone = agents.phone(AGENT_TWO)
+    number, caller = agents.call(keys="4", hold_ms=5000, speech=False)
+    assert finished(caller) == 0 and finished(phone) == 0, "members were not restored"
+    call = agents.wait_for_call(number, ended)
+    assert call["agent_interface"] == f"PJSIP/{AGENT_TWO}"

@@ -180,17 +180,36 @@ def dtmf_pcap(key: str) -> Path:
     return PCAPS / f"dtmf_2833_{name}.pcap"
 
 
+Step = tuple[str, int | str]  # ("pause", ms) | ("key", "1") | ("speech", 0)
+
+
 def caller_scenario(
-    keys: str = "", hold_ms: int = 8000, caller: str = "13800138000", speech: bool = True
+    keys: str = "",
+    hold_ms: int = 8000,
+    caller: str = "13800138000",
+    speech: bool = True,
+    script: list[Step] | None = None,
 ) -> str:
-    """A citizen: waits 1.5 s after the answer, presses ``keys``, talks, hangs up."""
-    actions = ['  <pause milliseconds="1500"/>']
-    for key in keys:
-        actions.append(f'  <nop><action><exec play_pcap_audio="{dtmf_pcap(key)}"/></action></nop>')
-        actions.append('  <pause milliseconds="400"/>')
-    if speech:
-        actions.append(f'  <nop><action><exec play_pcap_audio="{SPEECH}"/></action></nop>')
-    actions.append(f'  <pause milliseconds="{hold_ms}"/>')
+    """A citizen: by default waits 1.5 s after the answer, presses ``keys``, talks, hangs up
+    after ``hold_ms``; or follows ``script`` exactly, then hangs up."""
+    if script is None:
+        script = [("pause", 1500)]
+        for key in keys:
+            script += [("key", key), ("pause", 400)]
+        if speech:
+            script.append(("speech", 0))
+        script.append(("pause", hold_ms))
+    actions = []
+    for kind, value in script:
+        if kind == "pause":
+            actions.append(f'  <pause milliseconds="{value}"/>')
+        elif kind == "key":
+            pcap = dtmf_pcap(str(value))
+            actions.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
+        elif kind == "speech":
+            actions.append(f'  <nop><action><exec play_pcap_audio="{SPEECH}"/></action></nop>')
+        else:
+            raise ValueError(f"unknown caller step {kind!r}")
     return CALLER.format(caller=caller, sdp=SDP, actions="\n".join(actions))
 
 

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hotline.asterisk import AsteriskError, render_config
 from hotline.cli import ensure_config_file
@@ -17,7 +18,14 @@ from ivr.menu import load_menu
 MENU = load_menu(CONFIG_DIR / "ivr-menu.yaml")
 
 
+PHONES = [
+    AgentSettings(extension="8001", name="一", password="pw-1"),
+    AgentSettings(extension="8002", name="二", contact="sip:8002@127.0.0.1:5999"),
+]
+
+
 def rendered(**overrides) -> dict[str, str]:
+    overrides.setdefault("agents", PHONES)
     settings = Settings(ami_secret="s3cret-value", crm_ingest_token="t", **overrides)
     return render_config(settings, MENU)
 
@@ -55,14 +63,21 @@ def test_configured_address_and_ports_are_used():
 
 def test_ami_has_no_default_password():
     with pytest.raises(AsteriskError, match="hotline setup"):
-        render_config(Settings(ami_secret=""), MENU)
+        render_config(Settings(ami_secret="", agents=PHONES), MENU)
     assert "secret = s3cret-value" in rendered()["manager.conf"]
+
+
+def test_an_agent_phone_without_password_or_contact_is_refused():
+    with pytest.raises(AsteriskError, match="8009"):
+        rendered(agents=[AgentSettings(extension="8009", name="无密码")])
 
 
 def test_setup_generates_secrets_once(tmp_path: Path):
     path = tmp_path / "hotline.yaml"
     ensure_config_file(path)
     first = path.read_text()
+    agents = yaml.safe_load(first)["agents"]
+    assert agents and all(len(a["password"]) >= 12 for a in agents)
     ensure_config_file(path)
     assert path.read_text() == first
     assert re.search(r"ami_secret: \S{20,}", first) and "crm_ingest_token" in first

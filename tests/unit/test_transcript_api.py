@@ -1,0 +1,47 @@
+"""Transcripts are searchable in Chinese through the CRM's API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from asr.engine import Word
+from asr.transcript import Speaker, Transcript, TranscriptLine
+from crm.app import create_app
+from hotline.settings import Settings
+
+
+def line(speaker: Speaker, words: list[str], start: float) -> TranscriptLine:
+    timed = tuple(Word(w, start + i * 0.4, start + i * 0.4 + 0.3, 0.9) for i, w in enumerate(words))
+    return TranscriptLine(
+        speaker=speaker, text=" ".join(words), start=start, end=timed[-1].end, words=timed
+    )
+
+
+def test_search_finds_a_call_by_the_words_said(db_url: str, tmp_path: Path):
+    app = create_app(
+        Settings(database_url=db_url, ami_secret="x", crm_ingest_token="t"), connect_ami=False
+    )
+    with TestClient(app) as client:
+        queue = app.state.transcriptions
+        said = Transcript(
+            lines=(
+                line(Speaker.CALLER, ["我家", "楼下", "着火", "了"], 0.5),
+                line(Speaker.AGENT, ["请", "不要", "慌"], 3.0),
+            ),
+            leg_seconds={Speaker.CALLER: 5.0, Speaker.AGENT: 5.0},
+            engine="stand-in",
+            decode_seconds=0.1,
+        )
+        for uid, transcript in (("1.1", said), ("1.2", None)):
+            job_id = queue.enqueue(f"/rec/{uid}.wav", call_uniqueid=uid, ticket_ref=f"T-{uid}")
+            claimed = queue.claim("w")
+            assert claimed and claimed.id == job_id
+            if transcript:
+                assert queue.complete(job_id, "w", transcript)
+        found = client.get("/api/transcripts", params={"q": "着火"}).json()
+        assert [f["uniqueid"] for f in found] == ["1.1"]
+        assert "来电人" in found[0]["text"]
+        assert client.get("/api/transcripts", params={"q": "火车"}).json() == []
+        assert client.get("/api/transcripts", params={"q": " "}).status_code == 422
