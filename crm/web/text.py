@@ -97,6 +97,8 @@ T: dict[str, str] = {
     "status": "状态",
     "actions": "操作",
     "listen": "监听",
+    "answered_by": "单位接听人",
+    "unit_reply": "单位答复内容",
     "ivr_menu": "语音导航菜单",
     "save_apply": "校验并生效",
     "versions": "历史版本",

@@ -27,6 +27,15 @@ async function load() {
         load();
       } }, T.dispatch.replace("登记并", "")));
     } else {
+      const openSimple = o.simple && o.status === "dispatched";
+      if (openSimple) {  // 简易工单: the reviewer records who at the unit answered, and what
+        const who = el("input", { placeholder: T.answered_by, size: 6 });
+        const what = el("input", { placeholder: T.unit_reply, size: 14 });
+        actions.append(who, " ", what, " ", el("button", { "data-action": "reply", onclick: async () => {
+          try { await api("POST", `/web/api/leader/orders/${o.ticket_id}/reply`, { content: what.value, answered_by: who.value || null }); load(); }
+          catch (e) { alert(e.message); }
+        } }, T.send), " ");
+      }
       actions.append(el("button", { "data-action": "redispatch", onclick: async () => {
         await api("POST", `/web/api/leader/orders/${o.ticket_id}/redispatch`); load();
       } }, T.redispatch));
