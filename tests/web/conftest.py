@@ -15,8 +15,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from crm import db
 from crm.domain.access import Role
 from crm.web.accounts import set_account
-from tests.integration.conftest import Hotline, hotline  # noqa: F401  (the session hotline)
-from tests.support.instance import AGENT_ONE, AGENT_TWO
+from tests.asr.conftest import ko_model_dir
+from tests.integration.conftest import Hotline
+from tests.support.instance import AGENT_ONE, AGENT_TWO, isolated_hotline
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,7 +36,20 @@ USERS = {
 
 
 @pytest.fixture(scope="session")
-def staff(hotline: Hotline) -> dict[str, str]:  # noqa: F811
+def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    """The browser tests' own hotline (transcribing with the test model), with an RTP range of
+    its own: the integration tests' hotline may still be up in the same session."""
+    speech = {"model_dir": str(ko_model_dir()), "workers": 1, "job_poll_seconds": 0.5}
+    with isolated_hotline(
+        tmp_path_factory.mktemp("web-hotline"), asr=speech, rtp_start=42000, rtp_end=42398
+    ) as instance:
+        yield Hotline(
+            instance.settings, instance.root, instance.emergency_port, instance.agent_ports
+        )
+
+
+@pytest.fixture(scope="session")
+def staff(hotline: Hotline) -> dict[str, str]:
     engine = db.make_engine(hotline.settings.db_url)
     with db.transaction(db.make_sessionmaker(engine)) as session:
         for name, (roles, display, extension) in USERS.items():
@@ -55,7 +69,7 @@ def browser() -> Iterator[Browser]:
 class Console:
     """One signed-in person's browser tab."""
 
-    def __init__(self, browser: Browser, hotline: Hotline, username: str) -> None:  # noqa: F811
+    def __init__(self, browser: Browser, hotline: Hotline, username: str) -> None:
         self.context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
         self.page: Page = self.context.new_page()
         self.base = hotline.settings.crm_url
@@ -82,7 +96,7 @@ class Console:
 
 
 @pytest.fixture
-def console(browser: Browser, hotline: Hotline, staff: dict[str, str]):  # noqa: F811
+def console(browser: Browser, hotline: Hotline, staff: dict[str, str]):  # type: ignore[no-untyped-def]
     opened: list[Console] = []
 
     def make(username: str) -> Console:
