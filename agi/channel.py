@@ -46,11 +46,14 @@ class AgiResult:
 
 
 class Channel(Protocol):
-    """The AGI environment (``agi_*``) and a way to send one command."""
+    """The AGI environment (``agi_*``), a way to send one command, and a way to hand the
+    channel back to the dialplan before the handler's own bookkeeping is done."""
 
     env: Mapping[str, str]
 
     async def command(self, line: str) -> AgiResult: ...
+
+    async def release(self) -> None: ...
 
 
 def quote(value: str) -> str:

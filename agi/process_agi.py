@@ -48,6 +48,10 @@ class Pyst2Channel:
             raise CallerHungUp(f"pipe closed ({exc})") from exc
         return AgiResult.from_reply(reply)
 
+    async def release(self) -> None:
+        """Close our end of the pipe: Asterisk takes the end of output as the script's end."""
+        self.agi.stdout.close()
+
 
 async def run(script: str, agi: AGI) -> None:
     settings = load_settings()

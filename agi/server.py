@@ -53,6 +53,10 @@ class FastAgiChannel:
             raise AgiProtocolError(f"unparsable reply to {line.split()[0]}") from exc
         return AgiResult.from_reply(reply)
 
+    async def release(self) -> None:
+        """Close the socket: Asterisk goes on with the dialplan at once."""
+        self.request.writer.close()
+
 
 def parse_environment(block: bytes) -> dict[str, str]:
     """The ``agi_*`` lines Asterisk sends first; malformed lines are skipped."""

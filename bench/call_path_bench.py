@@ -132,12 +132,23 @@ async def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=8, help="seconds of calls per rate step")
     parser.add_argument("--keep", type=Path, help="keep sipp logs and the hotline's logs here")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=["crm", "transcriber"],
+        help="stop this service before the rate steps, to see what it costs (repeatable)",
+    )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         root = args.keep or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        with isolated_hotline(root, benchmark_baseline=True) as instance:
+        # A wide RTP range, below the ephemeral ports sipp takes for its media: at the top
+        # rates hundreds of calls (two legs each) are up at once.
+        with isolated_hotline(
+            root, benchmark_baseline=True, rtp_start=12000, rtp_end=19998
+        ) as instance:
             endpoint = await AnsweringEndpoint(instance.emergency_port).start()
             clock = DtmfClock(instance)
             await clock.connect()

@@ -20,6 +20,8 @@ def main() -> None:
         host=settings.bind_address,
         port=settings.crm_port,
         log_level="info",
+        # Every call sends several events: an access-log line each is noise, errors still log.
+        access_log=False,
         proxy_headers=False,
     )
 

@@ -1,7 +1,7 @@
 """The CRM web application: tickets, agents and the AMI bridge in one process.
 
-``create_app`` wires settings, database, the AMI bridge and the routers; run it with
-``hotline crm`` (uvicorn). Errors are JSON with a message a person can act on.
+``create_app`` wires settings, database, the AMI bridge and the routers; ``python -m crm`` serves
+it (``hotline start`` does). Errors are JSON with a message a person can act on.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -60,7 +59,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     async def apply(event: CallEvent) -> Ticket:
         ticket = await asyncio.to_thread(apply_event, sessions, event)
         notifier.publish({"kind": event.kind, "uniqueid": event.uniqueid, "ticket": ticket.number})
-        if event.kind in ("call_ended", "recording_started"):
+        if event.kind == "call_ended":  # both producers report the end, with the recording
             await asyncio.to_thread(
                 queue_call_transcription, sessions, transcriptions, settings, event.uniqueid
             )
@@ -87,7 +86,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     app.include_router(calls_http.router)
     app.include_router(agents_http.router)
     _install_error_handlers(app)
-    include_work_order_api(app)
+    include_work_order_api(app)  # also installs the 422 handler for invalid requests
     include_web(app)
 
     @app.get("/healthz")
@@ -105,14 +104,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail), request, exc)
 
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10]
-        )
-        return _error(422, f"请求内容不正确：{problems}", request, exc)
-
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     for exc_type, status in ((AgentNotFound, 404), (AgentRequestError, 400), (AmiError, 503)):
         app.add_exception_handler(exc_type, partial(_typed_error, status))  # type: ignore[arg-type]
 

@@ -63,7 +63,7 @@ def prepare(settings: Settings) -> None:
         shutil.copyfile(prompts_dir / "queue_wait.wav", moh / "queue_wait.wav")
     db.upgrade(settings.db_url)
     with db.transaction(db.make_sessionmaker(db.make_engine(settings.db_url))) as session:
-        seed_all(session)
+        seed_all(session, agents=[(a.extension, a.name) for a in settings.agents])
 
 
 def cmd_setup(args: argparse.Namespace) -> int:

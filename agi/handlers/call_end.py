@@ -29,6 +29,8 @@ def _int(value: str) -> int | None:
 async def call_end(channel: Channel, ctx: HandlerContext) -> None:
     uniqueid = channel.env.get("agi_uniqueid", "")
     facts = await get_variables(channel, FACTS)
+    # The channel is gone; let Asterisk free it while the facts go to disk.
+    await channel.release()
     ended = ctx.now()
     hold = _int(facts[v.QEHOLDTIME])
     agent = facts[v.MEMBERINTERFACE] or None

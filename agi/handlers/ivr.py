@@ -7,6 +7,7 @@ so whatever fails afterwards, the dialplan still dials 110 or queues the caller.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from agi import variables as v
@@ -31,18 +32,20 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
     env = channel.env
     uniqueid = env.get("agi_uniqueid", "")
     caller = env.get("agi_callerid", "")
-    await ctx.outbox.put(
-        CallStarted(
-            event_id=ctx.event_id("start", uniqueid),
-            uniqueid=uniqueid,
-            occurred_at=ctx.now(),
-            linkedid=env.get("agi_linkedid") or None,
-            channel=env.get("agi_channel"),
-            caller_number=None if caller in ("", "unknown") else caller,
-            caller_name=env.get("agi_calleridname")
-            if env.get("agi_calleridname") not in ("", "unknown")
-            else None,
-            dialled_number=env.get("agi_extension"),
+    # The welcome starts at once while the ticket goes to disk: a key pressed before the first
+    # prompt plays would be lost, and the disk may be slow. The route waits for the ticket.
+    ticket_written = asyncio.ensure_future(
+        ctx.outbox.put(
+            CallStarted(
+                event_id=ctx.event_id("start", uniqueid),
+                uniqueid=uniqueid,
+                occurred_at=ctx.now(),
+                linkedid=env.get("agi_linkedid") or None,
+                channel=env.get("agi_channel"),
+                caller_number=_known(caller),
+                caller_name=_known(env.get("agi_calleridname", "")),
+                dialled_number=env.get("agi_extension"),
+            )
         )
     )
     state, step = first_step(ctx.menu, ctx.utterance_limits if ctx.listens else None)
@@ -58,6 +61,7 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
         route = step
     except CallerHungUp:
         log.info("call %s: caller hung up in the IVR after %s", uniqueid, state.path)
+        await _settled(ticket_written, uniqueid)
         return
     except Exception:
         # A fault of ours: a person takes the call. The dialplan would do the same if the
@@ -66,7 +70,23 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
             "call %s: IVR failed after %s; sending to the general queue", uniqueid, state.path
         )
         route = default_route(ctx.menu, "error")
+    await _settled(ticket_written, uniqueid)
     await _route_call(channel, ctx, uniqueid, state, route)
+
+
+def _known(value: str) -> str | None:
+    """Asterisk says ``unknown`` for a withheld caller ID."""
+    return None if value in ("", "unknown") else value
+
+
+async def _settled(ticket_written: asyncio.Future[None], uniqueid: str) -> None:
+    """Wait for the ticket's first event; a failed write must not cost the caller the route."""
+    try:
+        await ticket_written
+    except Exception:
+        log.exception(
+            "call %s: ticket event not written; the AMI bridge still records it", uniqueid
+        )
 
 
 async def _listen(
@@ -100,11 +120,14 @@ async def _listen(
 async def _route_call(
     channel: Channel, ctx: HandlerContext, uniqueid: str, state: IvrState, route: Route
 ) -> None:
-    # Route first: for an urgent call, nothing may stand between the key and the Dial.
+    # Route first: for an urgent call, nothing may stand between the key and the Dial — not
+    # even the disk. The ticket exists already (call_started); the route is recorded after
+    # the channel is back in the dialplan.
     await set_variable(channel, v.ROUTE, route.kind.value)
     if route.queue:
         await set_variable(channel, v.QUEUE, route.queue)
     await set_variable(channel, v.PRIORITY, str(route.priority))
+    await channel.release()
     await ctx.outbox.put(
         CallRouted(
             event_id=ctx.event_id("route", uniqueid),

@@ -68,6 +68,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def include_work_order_api(app: FastAPI) -> None:
+    """Add the routers and error handlers once (a second call changes nothing)."""
+    if getattr(app.state, "work_order_api", False):
+        return
+    app.state.work_order_api = True
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from crm.api import schemas as s
 from crm.api.deps import NowDep, SessionDep, UserDep
-from crm.domain.access import Viewer, can_read, read_must_be_audited
+from crm.domain.access import can_read, read_must_be_audited
 from crm.domain.calltypes import CallType, TicketStatus
 from crm.domain.limits import overdue_stages, time_left
 from crm.domain.phones import mask_phone
@@ -92,7 +92,7 @@ def order_view(session: Session, ticket: Ticket, detail: TicketDetail, now: date
     )
 
 
-def _done(session: Session, ticket_id: int, actor: Viewer, now: datetime) -> s.OrderOut:
+def _done(session: Session, ticket_id: int, now: datetime) -> s.OrderOut:
     session.commit()
     ticket = orders.get_ticket(session, ticket_id)
     return order_view(session, ticket, orders.get_detail(session, ticket_id), now)
@@ -155,7 +155,7 @@ def register(
     orders.register_ticket(
         session, ticket_id, orders.RegistrationForm(**body.model_dump()), user, now=now
     )
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
 
 
 @router.post("/{ticket_id}/emergency", response_model=s.OrderOut, summary="紧急求助归档")
@@ -170,7 +170,7 @@ def emergency(
         contact_number=body.contact_number,
         now=now,
     )
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
 
 
 @router.post("/{ticket_id}/repeat", response_model=s.RepeatOut, summary="重复来电：催单或重派")
@@ -206,7 +206,7 @@ def dispatch(
     orders.dispatch(
         session, ticket_id, body.unit_id, user, simple_reason=body.simple_reason, now=now
     )
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
 
 
 @router.post("/{ticket_id}/unit-reply", response_model=s.OrderOut, summary="单位反馈")
@@ -216,7 +216,7 @@ def unit_reply(
     orders.record_unit_reply(
         session, ticket_id, body.content, user, answered_by=body.answered_by, now=now
     )
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
 
 
 @router.post("/{ticket_id}/answer", response_model=s.OrderOut, summary="答复来电人")
@@ -224,7 +224,7 @@ def answer(
     ticket_id: int, body: s.AnswerIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.answer_caller(session, ticket_id, body.result, user, now=now)
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
 
 
 @router.post("/{ticket_id}/return-visit", response_model=s.OrderOut, summary="回访")
@@ -234,13 +234,13 @@ def return_visit(
     orders.return_visit(
         session, ticket_id, body.satisfaction, body.resolved, user, body.comment, now=now
     )
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
 
 
 @router.post("/{ticket_id}/archive", response_model=s.OrderOut, summary="归档")
 def archive(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -> s.OrderOut:
     orders.archive(session, ticket_id, user, now=now)
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
 
 
 @router.post("/{ticket_id}/kb-answer", response_model=s.OrderOut, summary="按知识库答复")
@@ -248,4 +248,25 @@ def kb_answer(
     ticket_id: int, body: s.KbAnswerIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.answer_from_kb(session, ticket_id, body.article_id, user, now=now)
-    return _done(session, ticket_id, user, now)
+    return _done(session, ticket_id, now)
+
+
+@router.post("/{ticket_id}/hand-over", response_model=s.OrderOut, summary="首接责任移交")
+def hand_over(
+    ticket_id: int, body: s.HandOverIn, session: SessionDep, user: UserDep, now: NowDep
+) -> s.OrderOut:
+    orders.hand_over(session, ticket_id, body.to_username, body.note, user)
+    return _done(session, ticket_id, now)
+
+
+@router.get(
+    "/{ticket_id}/complaint-units", response_model=list[s.UnitOut], summary="投诉承办单位推荐"
+)
+def complaint_units(
+    ticket_id: int,
+    session: SessionDep,
+    user: UserDep,
+    escalate: bool = False,
+    serious: bool = False,
+) -> list[Unit]:
+    return orders.complaint_units(session, ticket_id, escalate=escalate, serious=serious)

@@ -15,7 +15,8 @@ from crm.api.deps import NowDep, SessionDep, UserDep
 from crm.domain.access import Role
 from crm.models.calls import Alert
 from crm.models.workorders import AuditEntry
-from crm.services.errors import Forbidden, InvalidInput
+from crm.services import audit
+from crm.services.errors import Forbidden, InvalidInput, NotFound
 from crm.services.ledger import figures, ledger_csv, ledger_rows, ledger_xlsx
 
 router = APIRouter(prefix="/api", tags=["ledger and figures 台账与统计"])
@@ -38,6 +39,7 @@ def ledger(
 ) -> Response:
     _range(start, end)
     rows = ledger_rows(session, start, end, user)
+    session.commit()  # the audit entries of reports read through the ledger
     name = f"ledger-{start:%Y%m%d}-{end:%Y%m%d}"
     if format == "json":
         body = json.dumps([r.__dict__ for r in rows], ensure_ascii=False)
@@ -75,6 +77,19 @@ def alerts(
     audiences = [r.value for r in user.roles]
     query = select(Alert).where(Alert.audience.in_(audiences), Alert.acknowledged_at.is_(None))
     return list(session.scalars(query.order_by(Alert.id.desc()).limit(limit)))
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=s.AlertOut, summary="确认提醒")
+def acknowledge(alert_id: int, session: SessionDep, user: UserDep, now: NowDep) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound("提醒", alert_id)
+    if alert.audience not in {r.value for r in user.roles}:
+        raise Forbidden("该提醒不是发给您的。")
+    alert.acknowledged_at = now
+    audit.record(session, user.username, "acknowledge", "alert", alert.id)
+    session.commit()
+    return alert
 
 
 @router.get("/audit", response_model=list[s.AuditOut], summary="操作日志")

@@ -58,6 +58,11 @@ class RepeatIn(BaseModel):
     caller_unhappy: bool = False
 
 
+class HandOverIn(BaseModel):
+    to_username: str = Field(min_length=1)
+    note: str = Field(min_length=1, description="交接记录")
+
+
 class EmergencyIn(BaseModel):
     location: str | None = None
     contact_number: str | None = None

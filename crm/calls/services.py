@@ -26,6 +26,7 @@ from crm.domain.callrecords import (
 from crm.domain.calltypes import CallType, TicketStatus
 from crm.models import Alert, Call, IngestedEvent, Ticket
 from crm.services.numbering import next_ticket_number
+from crm.services.orders import SYSTEM, archive_emergency
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def _emergency_dial_ended(
     call.emergency_dial_status = event.dial_status
     call.route = call.route or "emergency"
     if event.dial_status == "ANSWER":
-        _mark_transferred(call, ticket, event.occurred_at)
+        _mark_transferred(session, call, ticket, event.occurred_at)
 
 
 def _recording_started(
@@ -225,11 +226,11 @@ def _ended(session: Session, call: Call, ticket: Ticket, event: ev.CallEnded) ->
     if call.outcome not in FINAL_OUTCOMES or outcome in FINAL_OUTCOMES:
         call.outcome = outcome
     if call.outcome == CallOutcome.TRANSFERRED_110:
-        _mark_transferred(call, ticket, event.occurred_at)
+        _mark_transferred(session, call, ticket, event.occurred_at)
     ticket.callback_needed = needs_callback(CallOutcome(call.outcome), call.caller_number)
 
 
-def _mark_transferred(call: Call, ticket: Ticket, moment: datetime) -> None:
+def _mark_transferred(session: Session, call: Call, ticket: Ticket, moment: datetime) -> None:
     """Emergency rule: transferred to 110, recorded and archived at once."""
     call.transferred_to_110 = True
     call.outcome = CallOutcome.TRANSFERRED_110
@@ -239,6 +240,9 @@ def _mark_transferred(call: Call, ticket: Ticket, moment: datetime) -> None:
     if ticket.status != TicketStatus.ARCHIVED:
         ticket.status = TicketStatus.ARCHIVED
         ticket.archived_at = moment
+        session.flush()
+        # The rules' own record of the emergency (ledger, deadlines); no second alert.
+        archive_emergency(session, ticket.id, SYSTEM, now=moment)
 
 
 HANDLERS = {

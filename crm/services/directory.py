@@ -7,6 +7,7 @@ number or slug, existing rows are left alone).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +115,31 @@ def ensure_user(
     return user
 
 
-def seed_all(session: Session) -> dict[str, int]:
-    """Units first (articles and users refer to them), then lines and articles."""
+def seed_staff(session: Session, agents: Iterable[tuple[str, str]] = ()) -> int:
+    """An admin account, plus one agent account per configured phone (username = extension).
+
+    Real sign-in does not exist yet; these are the names the ``X-Hotline-User`` header carries.
+    Existing users are left as an admin edited them.
+    """
+    known = set(session.scalars(select(StaffUser.username)))
+    wanted = [("admin", "系统管理员", [Role.ADMIN])]
+    wanted += [(ext, name, [Role.AGENT]) for ext, name in agents]
+    added = 0
+    for username, name, roles in wanted:
+        if username not in known:
+            ensure_user(session, username, name, roles)
+            added += 1
+    return added
+
+
+def seed_all(session: Session, agents: Iterable[tuple[str, str]] = ()) -> dict[str, int]:
+    """Units first (articles and users refer to them), then lines, articles and staff.
+
+    ``agents`` is ``[(a.extension, a.name) for a in settings.agents]`` in the CRM app.
+    """
     return {
         "units": seed_units(session),
         "special_lines": seed_special_lines(session),
         "kb_articles": seed_knowledge(session),
+        "staff": seed_staff(session, agents),
     }

@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from crm.domain.access import OrderVisibility, Viewer, can_read
+from crm.domain.access import OrderVisibility, Viewer, can_read, read_must_be_audited
+from crm.domain.callrecords import CallOutcome
 from crm.domain.calltypes import CallType, TicketStatus
 from crm.domain.limits import rule_for
 from crm.domain.phones import mask_phone
 from crm.domain.workcalendar import CHINA_TZ, to_china
 from crm.models.calls import Call, Ticket
 from crm.models.workorders import Caller, ReturnVisit, TicketDetail, Unit, UnitReply, WorkOrder
+from crm.services import audit
 
 LEDGER_HEADERS = (
     "序号",
@@ -40,6 +42,7 @@ LEDGER_HEADERS = (
     "接听人",
 )
 WITHHELD = "（举报件，内容保密）"
+UNREGISTERED = "unregistered"
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,55 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-def _details_in(session: Session, start: date, end: date) -> list[tuple[Ticket, TicketDetail]]:
+def _tickets_in(
+    session: Session, start: date, end: date
+) -> list[tuple[Ticket, TicketDetail | None]]:
+    """Every ticket of the range, registered by an agent or not (principle 3: every call).
+
+    A registered ticket is dated by its call (``TicketDetail.called_at``); one nobody registered
+    (abandoned, sent to 110, still in the IVR) by its creation, which the call path sets to the
+    call's first event.
+    """
     lo, hi = _bounds(start, end)
     rows = session.execute(
         select(Ticket, TicketDetail)
-        .join(TicketDetail, TicketDetail.ticket_id == Ticket.id)
-        .where(TicketDetail.called_at >= lo, TicketDetail.called_at < hi)
-        .order_by(TicketDetail.called_at, Ticket.id)
+        .outerjoin(TicketDetail, TicketDetail.ticket_id == Ticket.id)
+        .where(
+            or_(
+                and_(
+                    TicketDetail.ticket_id.is_not(None),
+                    TicketDetail.called_at >= lo,
+                    TicketDetail.called_at < hi,
+                ),
+                and_(
+                    TicketDetail.ticket_id.is_(None),
+                    Ticket.created_at >= lo,
+                    Ticket.created_at < hi,
+                ),
+            )
+        )
     ).all()
-    return [(t, d) for t, d in rows]
+    result: list[tuple[Ticket, TicketDetail | None]] = [(t, d) for t, d in rows]
+    result.sort(key=lambda r: (_called_at(*r), r[0].id))
+    return result
+
+
+def _called_at(ticket: Ticket, detail: TicketDetail | None) -> datetime:
+    if detail is not None:
+        return to_china(detail.called_at)
+    if ticket.call is not None:
+        return to_china(ticket.call.started_at)
+    return to_china(ticket.created_at)
+
+
+def _type_key(ticket: Ticket, detail: TicketDetail | None) -> str:
+    if detail is not None:
+        return detail.call_type
+    return ticket.call_type.value if ticket.call_type else UNREGISTERED
+
+
+def _type_label(key: str) -> str:
+    return CallType(key).label if key in CallType.__members__.values() else "未登记"
 
 
 def _process(session: Session, ticket: Ticket, detail: TicketDetail) -> str:
@@ -103,13 +146,39 @@ def _process(session: Session, ticket: Ticket, detail: TicketDetail) -> str:
     return "；".join(steps)
 
 
+def _unregistered_row(serial: int, ticket: Ticket) -> LedgerRow:
+    call = ticket.call
+    outcome = ""
+    if call is not None and call.outcome in CallOutcome.__members__.values():
+        outcome = CallOutcome(call.outcome).label
+    return LedgerRow(
+        serial=serial,
+        number=ticket.number,
+        called_at=f"{_called_at(ticket, None):%Y-%m-%d %H:%M:%S}",
+        caller_number=mask_phone(ticket.caller_number),
+        caller=(call.caller_name or "") if call else "",
+        call_type=_type_label(_type_key(ticket, None)),
+        question=ticket.content or "",
+        process="；".join(x for x in (outcome, ticket.handling_note) if x),
+        result=TicketStatus(ticket.status).label,
+        agent=(call.agent_interface or "") if call else "",
+    )
+
+
 def ledger_rows(session: Session, start: date, end: date, viewer: Viewer) -> list[LedgerRow]:
     rows = []
-    for serial, (ticket, detail) in enumerate(_details_in(session, start, end), start=1):
+    for serial, (ticket, detail) in enumerate(_tickets_in(session, start, end), start=1):
+        if detail is None:
+            rows.append(_unregistered_row(serial, ticket))
+            continue
         vis = OrderVisibility(
             CallType(detail.call_type), assigned_reviewer=detail.assigned_reviewer
         )
         readable = can_read(viewer, vis)
+        if readable and read_must_be_audited(vis):
+            audit.record(
+                session, viewer.username, "read_confidential", "ticket", ticket.id, via="ledger"
+            )
         caller = session.get(Caller, detail.caller_id) if detail.caller_id else None
         situation = "，".join(x for x in (caller.name if caller else None, detail.location) if x)
         rows.append(
@@ -175,6 +244,13 @@ class _Acc:
     talks_within_target: int = 0
 
 
+def _talk_share(type_key: str) -> float | None:
+    if type_key == UNREGISTERED:
+        return None
+    talk = rule_for(type_key).talk
+    return talk.share if talk is not None else None
+
+
 def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
@@ -206,12 +282,13 @@ def figures(
             acc[key].calls += 1
             acc[key].answered_calls += call.answered_at is not None
     moment = to_china(now)
-    for ticket, detail in _details_in(session, start, end):
+    for ticket, detail in _tickets_in(session, start, end):
         orders = list(session.scalars(select(WorkOrder).where(WorkOrder.ticket_id == ticket.id)))
+        type_key = _type_key(ticket, detail)
         if by == "day":
-            keys = [f"{to_china(detail.called_at):%Y-%m-%d}"]
+            keys = [f"{_called_at(ticket, detail):%Y-%m-%d}"]
         elif by == "type":
-            keys = [detail.call_type]
+            keys = [type_key]
         else:
             keys = sorted({str(o.unit_id) for o in orders})
         visits = list(
@@ -220,7 +297,7 @@ def figures(
         for key in keys:
             a = acc[key]
             a.tickets += 1
-            talk = rule_for(detail.call_type).talk
+            talk = rule_for(type_key).talk if type_key != UNREGISTERED else None
             seconds = ticket.call.talk_seconds if ticket.call is not None else None
             if talk is not None and seconds is not None:
                 a.talks += 1
@@ -228,6 +305,7 @@ def figures(
             a.redispatches += (
                 ticket.previous_ticket_id is not None
                 and bool(orders)
+                and detail is not None
                 and any(n.startswith("重派") for n in detail.notes)
             )
             for v in visits:
@@ -247,9 +325,7 @@ def figures(
     result: list[dict[str, object]] = []
     for key in sorted(acc):
         a = acc[key]
-        label = (
-            names.get(key, key) if by == "unit" else (CallType(key).label if by == "type" else key)
-        )
+        label = names.get(key, key) if by == "unit" else (_type_label(key) if by == "type" else key)
         result.append(
             {
                 "key": key,
@@ -262,11 +338,7 @@ def figures(
                 "on_time_reply_rate": _rate(a.orders_on_time, a.orders_due),
                 "repeat_repair_rate": _rate(a.redispatches, a.tickets),
                 "talk_within_target_rate": _rate(a.talks_within_target, a.talks),
-                "talk_target_share": (
-                    rule_for(key).talk.share  # type: ignore[union-attr]
-                    if by == "type" and rule_for(key).talk is not None
-                    else None
-                ),
+                "talk_target_share": _talk_share(key) if by == "type" else None,
             }
         )
     return result

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm.domain import messages as msg
@@ -37,13 +37,18 @@ from crm.domain.lifecycle import Action, ActionInput, Effect, OrderFacts, Outcom
 from crm.domain.limits import Deadlines, compute_deadlines
 from crm.domain.phones import normalize_phone
 from crm.domain.repeat import PriorOrder, RepeatDecision, decide_repeat
+from crm.domain.routing import UnitRef, complaint_destinations
 from crm.domain.special_lines import SpecialLine
+from crm.domain.workcalendar import to_china
 from crm.models.calls import Alert, Ticket
 from crm.models.knowledge import KbAnswer, KbArticle, SpecialLineEntry
 from crm.models.workorders import Caller, ReturnVisit, TicketDetail, Unit, UnitReply, WorkOrder
 from crm.services import audit
 from crm.services.errors import Forbidden, NotFound
 from crm.services.numbering import next_ticket_number
+
+# Serious complaints are also referred to this unit (效能监察): its code in config/units.yaml.
+EFFICIENCY_UNIT_CODE = "city-efficiency"
 
 # The call path acts as a first-contact agent; use it when no person is signed in yet.
 SYSTEM = Viewer("system", frozenset({Role.AGENT, Role.SHIFT_LEADER}))
@@ -132,7 +137,14 @@ def _transition(
     data: ActionInput | None = None,
     now: datetime | None = None,
 ) -> Outcome:
-    """Apply one lifecycle action and carry out its effects."""
+    """Apply one lifecycle action and carry out its effects.
+
+    A report (举报) can only be acted on by those who may read it: the hotline leader and the
+    assigned reviewer (plus the scheduler, which never touches reports: they do not auto-archive).
+    """
+    is_report = detail.call_type == CallType.REPORT.value and action is not Action.CLOSE
+    if is_report and not can_read(actor, visibility(session, ticket, detail)):
+        raise Forbidden("举报件仅热线负责人和指定审核人员可以办理。")
     outcome = apply(_facts(ticket, detail), action, data)
     ticket.status = outcome.status
     detail.simple = outcome.simple
@@ -203,6 +215,14 @@ def _special_line(session: Session, number: str | None) -> SpecialLine | None:
     return SpecialLine(row.number, row.name, row.scope, tuple(row.keywords))
 
 
+def _deadline_sentence(cls: Classification, deadlines: Deadlines) -> tuple[str, ...]:
+    """Principle 5: tell the caller the reply deadline of an order that will be followed up."""
+    if cls.archive_now or not cls.forwardable or deadlines.reply_due is None:
+        return ()
+    due = to_china(deadlines.reply_due)
+    return (msg.REPLY_DEADLINE.format(due=f"{due.month}月{due.day}日{due:%H:%M}"),)
+
+
 def _store_classification(detail: TicketDetail, cls: Classification, deadlines: Deadlines) -> None:
     detail.call_type = cls.call_type.value
     detail.contact_number = cls.contact_number
@@ -212,7 +232,7 @@ def _store_classification(detail: TicketDetail, cls: Classification, deadlines: 
     detail.refer_number = cls.refer_number
     detail.rules = list(cls.rules)
     detail.notes = list(cls.notes)
-    detail.tell_caller = list(cls.tell_caller)
+    detail.tell_caller = [*cls.tell_caller, *_deadline_sentence(cls, deadlines)]
     detail.reply_due = deadlines.reply_due
     detail.dispatch_due = deadlines.dispatch_due
     detail.unit_feedback_due = deadlines.unit_feedback_due
@@ -384,19 +404,30 @@ def _prior_order(ticket: Ticket, detail: TicketDetail) -> PriorOrder:
 
 
 def latest_prior_ticket(session: Session, ticket: Ticket) -> Ticket | None:
-    """The caller's most recent earlier registered ticket (by normalised number)."""
+    """The caller's most recent earlier registered ticket that was not itself a chase.
+
+    Matched on the number the call path stored (indexed) or on the contact number an agent
+    registered for the same caller, so a caller ringing from another phone is still found.
+    """
     number = normalize_phone(ticket.caller_number)
-    candidates = session.scalars(
+    if number is None:
+        return None
+    caller_ids = select(Caller.id).where(Caller.number == number)
+    query = (
         select(Ticket)
         .join(TicketDetail, TicketDetail.ticket_id == Ticket.id)
         .where(Ticket.id != ticket.id, Ticket.created_at <= ticket.created_at)
         .where(TicketDetail.call_type != CallType.INVALID.value)
+        .where(
+            or_(
+                Ticket.caller_number.in_({ticket.caller_number, number}),
+                TicketDetail.caller_id.in_(caller_ids),
+            )
+        )
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(1)
     )
-    for candidate in candidates:
-        if normalize_phone(candidate.caller_number) == number:
-            return candidate
-    return None
+    return session.scalars(query).first()
 
 
 def handle_repeat_call(
@@ -505,9 +536,10 @@ def dispatch(
     now: datetime | None = None,
 ) -> WorkOrder:
     """下派工单 to a unit; with ``simple_reason`` it is a simple work order (简易工单)."""
-    _require_role(actor, MAY_DISPATCH, "派单")
     ticket = get_ticket(session, ticket_id)
     detail = get_detail(session, ticket_id)
+    if detail.call_type != CallType.REPORT.value:  # reports: checked by _transition (leader first)
+        _require_role(actor, MAY_DISPATCH, "派单")
     if session.get(Unit, unit_id) is None:
         raise NotFound("单位", unit_id)
     simple = simple_reason is not None
@@ -567,7 +599,7 @@ def record_unit_reply(
         _require_role(actor, MAY_REVIEW, "记录简易工单答复")
         action = Action.REVIEWER_RECORD
     else:
-        allowed = actor.roles & (MAY_REVIEW | MAY_DISPATCH) or (
+        allowed = actor.roles & (MAY_REVIEW | MAY_DISPATCH | {Role.HOTLINE_LEADER}) or (
             Role.UNIT in actor.roles and actor.unit_id == order.unit_id
         )
         if not allowed:
@@ -714,3 +746,47 @@ def read_ticket(session: Session, ticket_id: int, actor: Viewer) -> tuple[Ticket
     if read_must_be_audited(vis):
         audit.record(session, actor.username, "read_confidential", "ticket", ticket.id)
     return ticket, detail
+
+
+def hand_over(
+    session: Session, ticket_id: int, to_username: str, note: str, actor: Viewer
+) -> TicketDetail:
+    """First-contact responsibility (首接负责) passes to another person only with a record."""
+    if not note.strip():
+        raise RuleViolation("first_contact", "移交须写明交接记录。")
+    ticket = get_ticket(session, ticket_id)
+    detail = get_detail(session, ticket_id)
+    if not can_read(actor, visibility(session, ticket, detail)):
+        raise Forbidden("无权移交该定单。")
+    previous = detail.taken_by
+    detail.taken_by = to_username
+    detail.notes = [*detail.notes, f"首接责任由{previous}移交{to_username}：{note.strip()}"]
+    audit.record(
+        session, actor.username, "hand_over", "ticket", ticket.id, frm=previous, to=to_username
+    )
+    return detail
+
+
+def complaint_units(
+    session: Session, ticket_id: int, *, escalate: bool = False, serious: bool = False
+) -> list[Unit]:
+    """Where a complaint should be dispatched (district unit / city supervisor / 效能监察)."""
+    detail = get_detail(session, ticket_id)
+    if detail.call_type != CallType.COMPLAINT.value or detail.body_unit_id is None:
+        raise RuleViolation("complaint_routing", "仅登记了所涉单位的投诉可以推荐承办单位。")
+    about = session.get(Unit, detail.body_unit_id)
+    assert about is not None
+    supervisor = session.get(Unit, about.supervisor_id) if about.supervisor_id else None
+    efficiency = session.scalar(select(Unit).where(Unit.code == EFFICIENCY_UNIT_CODE))
+
+    def ref(u: Unit) -> UnitRef:
+        return UnitRef(u.id, u.name, u.level, u.supervisor_id)
+
+    chosen = complaint_destinations(
+        ref(about),
+        supervisor=ref(supervisor) if supervisor else None,
+        escalate=escalate,
+        serious=serious,
+        efficiency_unit=ref(efficiency) if efficiency else None,
+    )
+    return [u for u in (session.get(Unit, c.id) for c in chosen) if u is not None]

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,7 +74,12 @@ def scan(session: Session, now: datetime) -> list[OverdueEvent]:
             session.add(
                 Alert(
                     kind="overdue",
-                    audience=Role.SHIFT_LEADER.value,
+                    # Reports stay with those who may read them (保密).
+                    audience=(
+                        Role.HOTLINE_LEADER.value
+                        if call_type is CallType.REPORT
+                        else Role.SHIFT_LEADER.value
+                    ),
                     ticket_id=ticket.id,
                     message=f"定单{ticket.number}（{call_type.label}）{STAGE_LABELS[stage]}已超时。",
                     data={"stage": stage, "due": due.isoformat()},
@@ -86,6 +92,28 @@ def scan(session: Session, now: datetime) -> list[OverdueEvent]:
 
 
 EventSink = Callable[[OverdueEvent], Awaitable[None] | None]
+
+
+class Publisher(Protocol):
+    def publish(self, message: dict[str, Any]) -> None: ...
+
+
+def notifier_sink(notifier: Publisher) -> EventSink:
+    """Forward overdue events to the CRM's ``Notifier`` (screen pops / WebSocket fan-out)."""
+
+    def sink(event: OverdueEvent) -> None:
+        notifier.publish(
+            {
+                "kind": "overdue" if event.stage != "auto_archived" else "auto_archived",
+                "ticket": event.number,
+                "ticket_id": event.ticket_id,
+                "call_type": event.call_type.value,
+                "stage": event.stage,
+                "due": event.due.isoformat() if event.due else None,
+            }
+        )
+
+    return sink
 
 
 class OverdueScheduler:

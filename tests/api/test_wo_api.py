@@ -181,7 +181,11 @@ def test_emergency_endpoint_archives_and_alerts(
     tid = make_ticket(session_factory, "13800000004", 9, 30, 10)
     r = client.post(f"/api/orders/{tid}/emergency", json={"location": "人民广场"}, headers=AGENT)
     assert r.status_code == 200 and r.json()["status"] == "archived"
-    assert any(a["ticket_id"] == tid for a in client.get("/api/alerts", headers=BOSS).json())
+    alerts = [a for a in client.get("/api/alerts", headers=BOSS).json() if a["ticket_id"] == tid]
+    assert len(alerts) == 1
+    assert client.post(f"/api/alerts/{alerts[0]['id']}/ack", headers=LEADER).status_code == 403
+    assert client.post(f"/api/alerts/{alerts[0]['id']}/ack", headers=BOSS).status_code == 200
+    assert not [a for a in client.get("/api/alerts", headers=BOSS).json() if a["ticket_id"] == tid]
 
 
 def test_knowledge_base_search_answer_and_admin_edit(
@@ -265,7 +269,9 @@ def test_mounts_into_the_crm_app(
     from hotline.settings import Settings
 
     app = create_app(Settings(database_url=db_url, var_dir=tmp_path), connect_ami=False)
-    include_work_order_api(app)
+    routes = len(app.routes)
+    include_work_order_api(app)  # create_app already did: nothing is added twice
+    assert len(app.routes) == routes
     app.state.wo_clock = clock
     with session_factory() as s:
         seed(s)
@@ -276,3 +282,28 @@ def test_mounts_into_the_crm_app(
         r = c.post("/api/orders/1/registration", json={}, headers=AGENT)
         assert r.status_code == 422 and r.json()["error"].startswith("请求内容不正确")
         assert "/api/orders/{ticket_id}" in c.get("/openapi.json").json()["paths"]
+
+
+def test_hand_over_and_complaint_units_endpoints(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    tid = make_ticket(session_factory, "13800000007", 9, 30, 10)
+    client.post(
+        f"/api/orders/{tid}/registration",
+        json={
+            "call_type": "complaint",
+            "question": "窗口推诿",
+            "contact_number": "13800000007",
+            "target": "窗口工作人员",
+            "body_unit_id": unit_id(session_factory, "xc-housing"),
+        },
+        headers=AGENT,
+    )
+    r = client.get(f"/api/orders/{tid}/complaint-units", params={"escalate": True}, headers=LEADER)
+    assert [u["name"] for u in r.json()] == ["市住房和城乡建设局"]
+    r = client.post(
+        f"/api/orders/{tid}/hand-over",
+        json={"to_username": "shift1", "note": "来电人要求值班长处理"},
+        headers=AGENT,
+    )
+    assert r.status_code == 200 and r.json()["taken_by"] == "shift1"

@@ -8,10 +8,12 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.domain.calltypes import CallType
+from crm.domain.calltypes import CallType, TicketStatus
 from crm.models.calls import Call
+from crm.models.workorders import AuditEntry
 from crm.services import orders
 from crm.services.ledger import (
     LEDGER_HEADERS,
@@ -23,6 +25,8 @@ from crm.services.ledger import (
 )
 from crm.services.orders import RegistrationForm
 from tests.wo_helpers import AGENT, HOTLINE_LEADER, LEADER, cn, new_ticket, seed, unit
+
+S = TicketStatus
 
 
 @pytest.fixture
@@ -56,6 +60,11 @@ def db(session: Session) -> Session:
     orders.dispatch(session, c.id, water, LEADER, now=cn(10, 8, 10))
     d = new_ticket(session, "13800000032", cn(10, 9, 12))
     orders.handle_repeat_call(session, d.id, LEADER)
+    # Oct 1: an emergency the call path sent to 110 and archived; no agent registered it.
+    e = new_ticket(session, "13800000033", cn(10, 1, 3))
+    e.status, e.call_type, e.handling_note = S.ARCHIVED, CallType.EMERGENCY, "已转110"
+    assert e.call is not None
+    e.call.outcome = "transferred_110"
     # Oct 9: one call abandoned in the queue (offered, not answered) and one answered.
     session.add(
         Call(uniqueid="x-1", caller_number="1", started_at=cn(10, 9, 8), queue="hotline-general")
@@ -85,7 +94,13 @@ def test_ledger_rows_by_date_range_with_report_withheld(db: Session) -> None:
     assert report_row.question == WITHHELD
     leader_rows = ledger_rows(db, date(2026, 9, 30), date(2026, 9, 30), HOTLINE_LEADER)
     assert leader_rows[1].question == "某所长违规吃喝"
-    assert len(ledger_rows(db, date(2026, 10, 1), date(2026, 10, 31), LEADER)) == 2
+    reads = db.scalars(
+        select(AuditEntry.actor).where(AuditEntry.action == "read_confidential")
+    ).all()
+    assert reads == ["boss"]  # the hotline leader's ledger read is audited; the withheld one is not
+    october = ledger_rows(db, date(2026, 10, 1), date(2026, 10, 31), LEADER)
+    assert [r.call_type for r in october] == ["紧急求助", "求助", "求助"]
+    assert october[0].process == "已转110；已转110" and october[0].result == "已归档"
 
 
 def test_ledger_csv_and_xlsx(db: Session) -> None:
@@ -94,7 +109,7 @@ def test_ledger_csv_and_xlsx(db: Session) -> None:
     assert data.startswith("\ufeff".encode())
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(parsed[0]) == LEDGER_HEADERS
-    assert len(parsed) == 1 + len(rows) == 5
+    assert len(parsed) == 1 + len(rows) == 6
     book = load_workbook(io.BytesIO(ledger_xlsx(rows)))
     sheet = book.active
     assert sheet is not None

@@ -14,6 +14,7 @@ from crm.domain.limits import (
     ANSWER_WITHIN_RINGS,
     EMERGENCY_NUMBER,
     GENERAL_INFO_NUMBER,
+    HOTLINE_NUMBER,
     TYPE_RULES,
     Limit,
     archive_is_due,
@@ -127,6 +128,7 @@ def test_constants_three_rings_110_114() -> None:
     assert ANSWER_WITHIN_RINGS == 3
     assert EMERGENCY_NUMBER == "110" == rule_for(EM).transfer_to
     assert GENERAL_INFO_NUMBER == "114"
+    assert HOTLINE_NUMBER == "12345"
 
 
 def test_invalid_owes_no_reply() -> None:
@@ -272,3 +274,32 @@ def test_archive_is_due_only_for_unreplied_suggestion_after_24_h() -> None:
 )
 def test_limit_labels(limit: Limit, label: str) -> None:
     assert limit.label == label
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from crm.domain.workcalendar import is_working_day  # noqa: E402
+
+_starts = st.datetimes(min_value=datetime(2005, 1, 1), max_value=datetime(2026, 12, 31, 23, 59))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    call_type=st.sampled_from(list(CallType)),
+    requested=st.booleans(),
+    a=_starts,
+    b=_starts,
+)
+def test_property_every_due_time_after_the_call_and_monotone(
+    call_type: CallType, requested: bool, a: datetime, b: datetime
+) -> None:
+    early, late = sorted((a, b))
+    d_early = compute_deadlines(call_type, early, reply_requested=requested)
+    d_late = compute_deadlines(call_type, late, reply_requested=requested)
+    for stage, due in d_early.items().items():
+        assert due >= d_early.called_at
+        assert due <= d_late.items()[stage]
+    rule = rule_for(call_type)
+    if rule.reply_limit is not None and rule.reply_limit.working and d_early.reply_due:
+        assert is_working_day(d_early.reply_due.date())

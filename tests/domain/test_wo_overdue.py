@@ -100,3 +100,15 @@ async def test_scheduler_emits_events(session_factory: sessionmaker[Session]) ->
     await scheduler.stop()
     assert sorted(e.stage for e in seen) == ["reply", "unit_feedback"]
     assert await scheduler.run_once() == []  # already flagged, persisted
+
+
+def test_overdue_report_alerts_the_hotline_leader_not_the_shift_leader(db: Session) -> None:
+    from tests.wo_helpers import HOTLINE_LEADER
+
+    t = new_ticket(db, "13800000023", cn(9, 30, 10))
+    form = RegistrationForm(CallType.REPORT, "违规", contact_number="13800000023", target="某所长")
+    orders.register_ticket(db, t.id, form, AGENT)
+    orders.dispatch(db, t.id, unit(db, "city-efficiency").id, HOTLINE_LEADER, now=cn(9, 30, 11))
+    assert [e.stage for e in scan(db, cn(10, 21))] == ["reply"]  # 10 working days: Oct 20
+    overdue = db.scalars(select(Alert).where(Alert.kind == "overdue")).all()
+    assert [a.audience for a in overdue] == ["hotline_leader"]

@@ -270,3 +270,76 @@ def test_abnormal_fraud_call_is_closed_with_warning(db: Session) -> None:
             RegistrationForm(CallType.INVALID, "x", abnormal="x"),
             AGENT,
         )
+
+
+def test_caller_is_told_the_reply_deadline(db: Session) -> None:
+    t = new_ticket(db, "13800000012", cn(9, 30, 10))
+    form = RegistrationForm(
+        CallType.COMPLAINT, "窗口推诿", contact_number="13800000012", target="窗口工作人员"
+    )
+    d = orders.register_ticket(db, t.id, form, AGENT)
+    assert d.tell_caller == ["我们将在10月12日10:00前答复您。"]  # 4 working days, Oct 10 worked
+
+
+def test_repeat_caller_found_by_registered_contact_from_another_phone(db: Session) -> None:
+    t = new_ticket(db, "04716250001", cn(9, 30, 10))  # office landline
+    orders.register_ticket(
+        db, t.id, RegistrationForm(CallType.HELP, "漏水", contact_number="13800000013"), AGENT
+    )
+    orders.dispatch(db, t.id, unit(db, "city-water").id, LEADER)
+    again = new_ticket(db, "13800000013", cn(9, 30, 15))  # the mobile given as contact
+    assert orders.latest_prior_ticket(db, again) is t
+    assert orders.latest_prior_ticket(db, new_ticket(db, "13800009999", cn(9, 30, 16))) is None
+
+
+def test_report_is_handled_only_by_leader_or_assigned_reviewer(db: Session) -> None:
+    t = new_ticket(db, "13800000014", cn(9, 30, 10))
+    form = RegistrationForm(
+        CallType.REPORT,
+        "违规发放补贴",
+        contact_number="13800000014",
+        target="某主任",
+        assigned_reviewer="li",
+    )
+    orders.register_ticket(db, t.id, form, AGENT)
+    efficiency = unit(db, "city-efficiency").id
+    with pytest.raises(Forbidden):
+        orders.dispatch(db, t.id, efficiency, LEADER)
+    wo = orders.dispatch(db, t.id, efficiency, HOTLINE_LEADER)
+    assert wo.feedback_due is None  # discipline bodies reply to the caller directly
+    orders.record_unit_reply(db, t.id, "已立案调查", REVIEWER)
+    assert t.status == S.REPLIED
+
+
+def test_hand_over_needs_a_record(db: Session) -> None:
+    t = new_ticket(db, "13800000015", cn(9, 30, 10))
+    orders.register_ticket(db, t.id, RegistrationForm(CallType.CONSULTATION, "x"), AGENT)
+    with pytest.raises(RuleViolation):
+        orders.hand_over(db, t.id, "agent2", " ", AGENT)
+    d = orders.hand_over(db, t.id, "agent2", "下班交接，待回拨", AGENT)
+    assert d.taken_by == "agent2" and "agent1" in d.notes[-1]
+    assert ("agent1", "hand_over") in audit_actions(db, t.id)
+
+
+@pytest.mark.parametrize(
+    ("about", "escalate", "serious", "expected"),
+    [
+        ("xc-housing", False, False, ["新城区住房和城乡建设局"]),
+        ("xc-housing", True, False, ["市住房和城乡建设局"]),
+        ("city-housing", False, True, ["市住房和城乡建设局", "市纪委监委效能监察室"]),
+    ],
+)
+def test_complaint_units(
+    db: Session, about: str, escalate: bool, serious: bool, expected: list[str]
+) -> None:
+    t = new_ticket(db, "13800000016", cn(9, 30, 10))
+    form = RegistrationForm(
+        CallType.COMPLAINT,
+        "推诿",
+        contact_number="13800000016",
+        target="科员",
+        body_unit_id=unit(db, about).id,
+    )
+    orders.register_ticket(db, t.id, form, AGENT)
+    units = orders.complaint_units(db, t.id, escalate=escalate, serious=serious)
+    assert [u.name for u in units] == expected

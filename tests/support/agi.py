@@ -46,7 +46,12 @@ class ScriptedChannel:
         self.commands: list[str] = []
         self.fail_on = fail_on
 
+    async def release(self) -> None:
+        self.commands.append("RELEASE")
+
     async def command(self, line: str) -> AgiResult:
+        if self.commands and self.commands[-1] == "RELEASE":
+            raise CallerHungUp("the channel was handed back to the dialplan")
         self.commands.append(line)
         if self.fail_on and line.startswith(self.fail_on):
             raise RuntimeError(f"injected failure on {self.fail_on}")

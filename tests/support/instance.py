@@ -41,7 +41,8 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
         raise RuntimeError("a real hotline needs root (Asterisk chroot, sipp raw sockets)")
     tcp = lambda: free_port(socket.SOCK_STREAM)  # noqa: E731
     emergency_port, one, two = free_port(), free_port(), free_port()
-    rtp = 20000 + (os.getpid() % 100) * 400
+    # Below the kernel's ephemeral range (32768 and up), where sipp's media ports come from.
+    rtp = 20000 + (os.getpid() % 30) * 400
     config: dict[str, Any] = {
         "var_dir": str(root / "var"),
         "asterisk_instance_dir": f"/srv/hotline/test-{os.getpid()}-{root.name}",

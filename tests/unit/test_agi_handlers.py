@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -57,6 +58,58 @@ async def test_ticket_event_is_written_before_the_route_is_set(context):
     assert routed["ivr_path"] == ["2"] and routed["call_type"] == "consultation"
 
 
+async def test_an_urgent_call_goes_back_to_the_dialplan_before_the_route_is_written(context):
+    channel = ScriptedChannel(environment("ivr"), keys=["1"])
+    kinds_at_release: list[str] = []
+    original = channel.release
+
+    async def spy() -> None:
+        kinds_at_release.extend(e["kind"] for e in queued(context))
+        await original()
+
+    channel.release = spy  # type: ignore[method-assign]
+    await ivr(channel, context)
+    assert kinds_at_release == ["call_started"], "the Dial must not wait for the disk"
+    assert channel.commands[-1] == "RELEASE"
+    assert [e["kind"] for e in queued(context)] == ["call_started", "call_routed"]
+
+
+async def test_the_welcome_does_not_wait_for_a_slow_disk_but_the_route_waits_for_the_ticket(
+    context,
+):
+    order: list[str] = []
+    put = context.outbox.put
+
+    async def slow_put(event):
+        await asyncio.sleep(0.2)
+        await put(event)
+        order.append(f"stored {event.kind}")
+
+    context.outbox.put = slow_put
+    channel = ScriptedChannel(environment("ivr"), keys=["1"])
+    original = channel.command
+
+    async def spy(line: str):
+        order.append(line.split()[0] + " " + line.split()[1])
+        return await original(line)
+
+    channel.command = spy  # type: ignore[method-assign]
+    await ivr(channel, context)
+    assert order[:2] == ["STREAM FILE", "stored call_started"]
+    assert order.index("stored call_started") < order.index("SET VARIABLE")
+
+
+async def test_a_failed_ticket_write_does_not_cost_an_urgent_caller_the_route(context):
+    async def broken(event):
+        raise OSError("disk full")
+
+    context.outbox.put = broken
+    channel = ScriptedChannel(environment("ivr"), keys=["1"])
+    with pytest.raises(OSError):
+        await ivr(channel, context)  # the route event cannot be written either…
+    assert channel.variables[v.ROUTE] == "emergency"  # …but the route is set
+
+
 async def test_silence_plays_welcome_menu_waits_then_general_queue(context):
     channel = ScriptedChannel(environment("ivr"), keys=[None, None, None])
     await ivr(channel, context)
@@ -106,7 +159,7 @@ async def test_call_end_reports_what_the_dialplan_kept(context):
     assert event["kind"] == "call_ended" and event["hangup_cause"] == 16
     assert event["agent_interface"] == "PJSIP/8001" and event["hold_seconds"] == 7
     assert event["recording_path"].endswith("1.wav") and event["route"] == "queue"
-    assert len(channel.commands) == 1, "one round trip for all facts"
+    assert channel.commands[1:] == ["RELEASE"], "one round trip for all facts"
 
 
 async def test_same_handler_run_twice_queues_each_event_once(context):

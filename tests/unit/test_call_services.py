@@ -10,7 +10,7 @@ from crm.bridge.translate import translate
 from crm.calls import events as ev
 from crm.calls.services import apply_event
 from crm.domain.calltypes import CallType, TicketStatus
-from crm.models import Alert, Call, Ticket
+from crm.models import Alert, Call, Ticket, TicketDetail
 from tests.support.ami import messages
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -89,6 +89,10 @@ def test_emergency_is_typed_alerted_then_archived_when_110_answers(sessions):
     assert record.ticket.status is TicketStatus.ARCHIVED
     assert "110" in record.ticket.handling_note
     assert not record.ticket.callback_needed
+    with sessions() as s:
+        # The work-order rules' record exists too (ledger, deadlines), without a second alert.
+        assert s.get(TicketDetail, record.ticket.id).requested_type == "emergency"
+        assert len(s.scalars(select(Alert)).all()) == 1
 
 
 def test_110_busy_then_queue_keeps_the_ticket_open_for_the_agent(sessions):
