@@ -94,6 +94,33 @@ async def latency(
     return results
 
 
+async def step_ok(
+    instance: Instance,
+    work: Path,
+    endpoint: AnsweringEndpoint,
+    service: str,
+    name: str,
+    rate: int,
+    seconds: int,
+    attempt: int,
+) -> bool:
+    """Run ``rate`` calls/s for ``seconds``; ok when every call reached 110 and none failed."""
+    prefix = f"15{attempt:02d}{'0' if name == 'hotline' else '1'}"
+    calls = rate * seconds
+    started = time.monotonic()
+    code = await run_calls(instance, work / f"rate-{name}-{rate}", service, prefix, calls, rate)
+    await asyncio.sleep(2)
+    reached = sum(1 for n in endpoint.invites if n.startswith(prefix))
+    ok = code == 0 and reached == calls
+    print(
+        f"  {name:14s} {rate:4d} calls/s × {seconds} s: "
+        f"{'ok' if ok else 'FAILED'} (sipp exit {code}, {reached}/{calls} reached 110, "
+        f"{time.monotonic() - started:.0f} s)"
+    )
+    await asyncio.sleep(3)  # let this step's calls drain before the next
+    return ok
+
+
 async def max_rate(
     instance: Instance,
     work: Path,
@@ -102,25 +129,23 @@ async def max_rate(
     name: str,
     rates: list[int],
     seconds: int,
+    resolution: int,
 ) -> int:
-    best = 0
-    for step, rate in enumerate(rates):
-        prefix = f"15{step}{rates.index(rate)}{'0' if name == 'hotline' else '1'}"
-        calls = rate * seconds
-        started = time.monotonic()
-        code = await run_calls(instance, work / f"rate-{name}-{rate}", service, prefix, calls, rate)
-        await asyncio.sleep(2)
-        reached = sum(1 for n in endpoint.invites if n.startswith(prefix))
-        ok = code == 0 and reached == calls
-        print(
-            f"  {name:14s} {rate:4d} calls/s × {seconds} s: "
-            f"{'ok' if ok else 'FAILED'} (sipp exit {code}, {reached}/{calls} reached 110, "
-            f"{time.monotonic() - started:.0f} s)"
-        )
-        if not ok:
+    """Step up through ``rates`` to the first failure, then bisect down to ``resolution``."""
+    best, failed, attempt = 0, None, 0
+    for rate in rates:
+        attempt += 1
+        if not await step_ok(instance, work, endpoint, service, name, rate, seconds, attempt):
+            failed = rate
             break
         best = rate
-        await asyncio.sleep(3)  # let the previous step's calls drain
+    while failed is not None and failed - best > resolution:
+        attempt += 1
+        rate = (best + failed) // 2
+        if await step_ok(instance, work, endpoint, service, name, rate, seconds, attempt):
+            best = rate
+        else:
+            failed = rate
     return best
 
 
@@ -131,6 +156,7 @@ async def main() -> None:
         "--rates", default="10,20,30,40,60,80,100,120", help="call rates to step through"
     )
     parser.add_argument("--seconds", type=int, default=8, help="seconds of calls per rate step")
+    parser.add_argument("--resolution", type=int, default=5, help="bisect the rate to this")
     parser.add_argument("--keep", type=Path, help="keep sipp logs and the hotline's logs here")
     parser.add_argument(
         "--without",
@@ -172,13 +198,14 @@ async def main() -> None:
                 )
 
             print(
-                f"Highest new-call rate with no failed call (pressing 1 → 110, "
+                f"Highest new-call rate with no failed call, to {args.resolution} calls/s "
+                f"(pressing 1 → 110, "
                 f"{args.seconds} s per step):"
             )
             best = {}
             for name, service in PATHS:
                 best[name] = await max_rate(
-                    instance, root, endpoint, service, name, rates, args.seconds
+                    instance, root, endpoint, service, name, rates, args.seconds, args.resolution
                 )
             for name, rate in best.items():
                 print(f"  {name:14s} {rate} calls/s")
