@@ -15,8 +15,9 @@ PROJECT=$(pwd)
 VENV=${HOTLINE_VENV:-$PROJECT/.venv}
 DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc debootstrap sip-tester espeak-ng sox
                  iproute2 ca-certificates)
-# The test suite also runs every database test on PostgreSQL.
-TEST_DEBIAN_PACKAGES=(postgresql postgresql-contrib)
+# The test suite also runs every database test on PostgreSQL; the browser tests drive
+# Debian's Chromium (with CJK fonts so the Chinese consoles render).
+TEST_DEBIAN_PACKAGES=(postgresql postgresql-contrib chromium fonts-noto-cjk)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -23,6 +23,7 @@ async def serve(settings: Settings) -> None:
         menu=load_menu(settings.ivr_menu_file),
         outbox=outbox,
         prompts_dir=str(settings.asterisk_prompts_dir),
+        menu_file=settings.ivr_menu_file,
     )
     if settings.asr.ivr_invites_speech:
         _listen_for_urgent_speech(settings, context)

@@ -28,6 +28,7 @@ from crm.models import Ticket
 from crm.notifier import Notifier
 from crm.services.overdue import OverdueEvent, OverdueScheduler
 from crm.transcription import job_queue, queue_call_transcription
+from crm.web import include_web
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     app.include_router(agents_http.router)
     _install_error_handlers(app)
     include_work_order_api(app)  # also installs the 422 handler for invalid requests
+    include_web(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

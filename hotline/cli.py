@@ -4,6 +4,7 @@ hotline setup     secrets, the Asterisk chroot, config, prompts, database (idemp
 hotline start     setup, then Asterisk + CRM + FastAGI in the background
 hotline stop      stop them
 hotline status    what runs, where to call, where to browse
+hotline create-admin USERNAME   the first 系统管理员 (prompts for the password)
 """
 
 from __future__ import annotations
@@ -109,6 +110,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from crm.web.cli import create_admin
+
+    return create_admin(load_settings(), args.username, args.password_stdin)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hotline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     models = sub.add_parser("models", help="download, verify and list speech models")
     models.add_argument("rest", nargs=argparse.REMAINDER)
     models.set_defaults(fn=cmd_models)
+    admin = sub.add_parser("create-admin", help="create a 系统管理员 (no default accounts)")
+    admin.add_argument("username")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    admin.set_defaults(fn=cmd_create_admin)
     args = parser.parse_args(argv)
     return int(args.fn(args))
 

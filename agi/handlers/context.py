@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from agi.channel import Channel
 from agi.outbox import Outbox
-from ivr.menu import Menu
+from ivr.menu import Menu, load_menu
 
 UrgentWords = Callable[[str], Awaitable[tuple[str, ...]]]
 
@@ -20,6 +22,8 @@ class HandlerContext:
     outbox: Outbox
     prompts_dir: str
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # When set, ``menu`` is read again whenever this file changes (the admin console edits it).
+    menu_file: Path | None = None
     # With speech: where utterances are recorded (as Asterisk sees it), the (max, silence)
     # seconds of one utterance, and what decodes one into its urgent words.
     utterances_dir: str | None = None
@@ -43,5 +47,27 @@ class HandlerContext:
     def random_id(kind: str) -> str:
         return f"agi-{kind}-{uuid.uuid4().hex}"
 
+
+def _menu(self: HandlerContext) -> Menu:
+    path = self.__dict__.get("menu_file")
+    if path is not None:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = None  # keep serving the menu we have: never fail a caller on a lookup
+        if stamp is not None and stamp != self.__dict__.get("_menu_stamp"):
+            # A file mid-write or broken: the last good menu stays.
+            with contextlib.suppress(OSError, ValueError):
+                self.__dict__["_menu"] = load_menu(path)
+            self.__dict__["_menu_stamp"] = stamp
+    menu: Menu = self.__dict__["_menu"]
+    return menu
+
+
+def _set_menu(self: HandlerContext, menu: Menu) -> None:
+    self.__dict__["_menu"] = menu
+
+
+HandlerContext.menu = property(_menu, _set_menu)  # type: ignore[assignment,method-assign]
 
 Handler = Callable[[Channel, HandlerContext], Awaitable[None]]

@@ -1,0 +1,174 @@
+"""Sign-in, sign-out, the console pages and the WebSocket every console listens on."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from crm.domain.access import Role
+from crm.services import audit
+from crm.web.auth import (
+    COOKIE,
+    SESSION_SECONDS,
+    Staff,
+    StaffDep,
+    authenticate,
+    make_cookie,
+    require,
+    staff_from_cookie,
+)
+from crm.web.models import WebCredential
+from crm.web.text import ROLE_NAMES, T, bundle
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+# Which consoles each role opens, in the order of the navigation bar.
+CONSOLES: list[tuple[str, str, tuple[Role, ...]]] = [
+    ("agent", "agent_console", (Role.AGENT,)),
+    ("leader", "leader_console", (Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)),
+    ("supervisor", "supervisor_console", (Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER)),
+    ("admin", "admin_console", (Role.ADMIN,)),
+]
+
+
+def consoles_of(staff: Staff) -> list[dict[str, str]]:
+    return [
+        {"path": f"/web/{path}", "name": T[label], "key": path}
+        for path, label, roles in CONSOLES
+        if staff.has(*roles)
+    ]
+
+
+def render(request: Request, name: str, staff: Staff | None, **context: Any) -> HTMLResponse:
+    me = None
+    if staff is not None:
+        me = {
+            "username": staff.username,
+            "display_name": staff.display_name,
+            "roles": sorted(r.value for r in staff.roles),
+            "role_names": [ROLE_NAMES[r.value] for r in sorted(staff.roles)],
+            "extension": staff.extension,
+        }
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "T": T,
+            "T_json": json.dumps(bundle(), ensure_ascii=False),
+            "me": me,
+            "me_json": json.dumps(me, ensure_ascii=False),
+            "consoles": consoles_of(staff) if staff else [],
+            **context,
+        },
+    )
+
+
+@router.get("/web/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/web/") -> HTMLResponse:
+    return render(request, "login.html", None, next=next, error=None)
+
+
+@router.post("/web/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form()] = "/web/",
+) -> Response:
+    factory = request.app.state.sessions
+    with factory() as session:
+        user = authenticate(session, username, password)
+        audit.record(
+            session,
+            username[:64],
+            "web_login" if user else "web_login_failed",
+            "staff_user",
+            user.id if user else None,
+        )
+        session.commit()
+        if user is None:
+            refused = render(request, "login.html", None, next=next, error=T["bad_login"])
+            refused.status_code = 401
+            return refused
+        cred = session.get(WebCredential, user.id)
+        assert cred is not None
+        cookie = make_cookie(request.app.state.web_key, user.id, cred.session_epoch)
+    target = next if next.startswith("/web/") and not next.startswith("//") else "/web/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/web/logout")
+def logout() -> Response:
+    response = RedirectResponse("/web/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/web/")
+def home(staff: StaffDep) -> Response:
+    consoles = consoles_of(staff)
+    return RedirectResponse(consoles[0]["path"] if consoles else "/web/login", status_code=303)
+
+
+@router.get("/", include_in_schema=False)
+def root() -> Response:
+    return RedirectResponse("/web/", status_code=303)
+
+
+@router.get("/web/agent", response_class=HTMLResponse)
+def agent_page(request: Request, staff: Staff = require(Role.AGENT)) -> HTMLResponse:
+    return render(request, "agent.html", staff, page="agent")
+
+
+@router.get("/web/leader", response_class=HTMLResponse)
+def leader_page(
+    request: Request, staff: Staff = require(Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)
+) -> HTMLResponse:
+    return render(request, "leader.html", staff, page="leader")
+
+
+@router.get("/web/supervisor", response_class=HTMLResponse)
+def supervisor_page(
+    request: Request,
+    staff: Staff = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER),
+) -> HTMLResponse:
+    return render(request, "supervisor.html", staff, page="supervisor")
+
+
+@router.get("/web/admin", response_class=HTMLResponse)
+def admin_page(request: Request, staff: Staff = require(Role.ADMIN)) -> HTMLResponse:
+    return render(request, "admin.html", staff, page="admin")
+
+
+@router.websocket("/web/ws")
+async def live(ws: WebSocket) -> None:
+    # Same-origin only: a cookie alone must not let another site listen in (CSWSH).
+    origin = ws.headers.get("origin")
+    host = ws.headers.get("host")
+    if origin is not None and origin.split("://", 1)[-1] != host:
+        await ws.close(code=4403)
+        return
+    staff = staff_from_cookie(ws.app.state, ws.cookies.get(COOKIE))
+    if staff is None:
+        await ws.close(code=4401)
+        return
+    await ws.accept()
+    with contextlib.suppress(WebSocketDisconnect):
+        await ws.app.state.web_hub.serve(staff, ws)

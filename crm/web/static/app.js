@@ -1,0 +1,56 @@
+// Shared by every console: JSON calls, the live WebSocket, emergency banner, small helpers.
+"use strict";
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, attrs = {}, ...kids) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v);
+  }
+  for (const kid of kids.flat()) node.append(kid instanceof Node ? kid : document.createTextNode(kid ?? ""));
+  return node;
+};
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method, credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 401) { location.href = "/web/login?next=" + location.pathname; throw new Error(T.not_signed_in); }
+  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
+  if (!res.ok) throw new Error(data.error || T.error);
+  return data;
+}
+const fmtTime = (iso) => iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "";
+const fmtSecs = (s) => s == null ? "—" : s < 60 ? `${s}${T.seconds}` : s < 3600 ? `${Math.floor(s / 60)}${T.minutes}${s % 60}${T.seconds}` : `${Math.floor(s / 3600)}${T.hours}${Math.floor((s % 3600) / 60)}${T.minutes}`;
+
+// One WebSocket per page; handlers by frame type. Reconnects by itself.
+const Live = {
+  handlers: {}, frames: [],
+  on(type, fn) { (this.handlers[type] ||= []).push(fn); },
+  connect() {
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/web/ws`);
+    const dot = $("#link-state");
+    ws.onopen = () => { dot && (dot.className = "dot on"); };
+    ws.onmessage = (ev) => {
+      const frame = JSON.parse(ev.data);
+      Live.frames.push(ev.data);  // kept for the tests' payload checks
+      for (const fn of Live.handlers[frame.type] || []) fn(frame);
+    };
+    ws.onclose = () => { dot && (dot.className = "dot off"); setTimeout(() => Live.connect(), 1000); };
+    this.ws = ws;
+  },
+};
+Live.on("emergency", ({ alert }) => {
+  const bar = $("#emergency-bar");
+  bar.replaceChildren(
+    el("span", {}, `⚠ ${T.emergency_alert}`),
+    el("span", {}, alert.caller_number || ""),
+    el("span", {}, alert.ticket || ""),
+    el("span", {}, fmtTime(alert.started_at)),
+    el("button", { class: "link", style: "color:#fff", onclick: () => { bar.hidden = true; } }, "×"),
+  );
+  bar.hidden = false;
+});
+document.addEventListener("DOMContentLoaded", () => { if (window.ME) Live.connect(); });

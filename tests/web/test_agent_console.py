@@ -1,0 +1,139 @@
+"""The agent's screen pop with a real call: Asterisk rings the agent's sipp phone, the pop is
+drawn in headless Chromium, the agent registers and dispatches, the ticket is in the database.
+A masked role's WebSocket frames never carry the caller's number."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from crm import db
+from crm.models import Ticket
+from crm.models.workorders import TicketDetail, WorkOrder
+from tests.integration.conftest import AGENT_ONE, Hotline, finished
+
+
+def ticket_row(hotline: Hotline, number: str) -> tuple[Ticket, TicketDetail | None]:
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.make_sessionmaker(engine)() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        detail = session.get(TicketDetail, ticket.id)
+    engine.dispose()
+    return ticket, detail
+
+
+def test_agent_signs_in_the_call_pops_and_is_dispatched(hotline: Hotline, console):
+    hotline.logout(AGENT_ONE)
+    hotline.logout("8002")
+    agent = console("agent1")
+    page = agent.open("/web/agent")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#btn-sign-in")
+    page.wait_for_function("document.getElementById('agent-state').dataset.state === 'ready'")
+    qc = console("qc1")
+    qc.open("/web/supervisor")
+
+    phone = hotline.phone(AGENT_ONE, ring_ms=4000)
+    number, caller = hotline.call(keys="2", hold_ms=9000)
+    page.wait_for_selector("#pop:not([hidden])", timeout=30_000)
+    assert page.text_content("#pop-number") == number
+    assert "咨询" in page.text_content("#pop-ivr")
+    ticket_number = page.text_content("#pop-ticket").split()[-1]
+    agent.screenshot("agent-console")
+
+    page.select_option("#f-type", "help")
+    page.click("#btn-dispatch")  # help needs a location and a unit: refused in the form
+    assert "事发地点" in page.text_content("#form-error")
+    page.fill("textarea[name=question]", "小区路灯坏了三盏，晚上很黑")
+    page.fill("input[name=location]", "幸福路12号小区东门")
+    page.select_option("#f-unit", index=1)
+    page.click("#btn-dispatch")
+    page.wait_for_selector("#form-result[data-status]")
+    assert finished(caller) == 0, caller.output()
+    assert finished(phone) == 0, phone.output()
+
+    ticket, detail = ticket_row(hotline, ticket_number)
+    assert detail is not None and detail.call_type == "help"
+    assert (
+        detail.question == "小区路灯坏了三盏，晚上很黑" and detail.location == "幸福路12号小区东门"
+    )
+    assert detail.contact_number == number and detail.body_unit_id is not None
+    assert detail.taken_by == "agent1"
+
+    pops = [json.loads(f) for f in agent.frames() if '"pop"' in f]
+    assert any(f["pop"]["caller_number"] == number for f in pops if f["type"] == "pop")
+    for frame in qc.frames():
+        assert number not in frame and number[-4:] not in frame or "****" in frame
+        assert number not in frame
+
+    # The shift leader finds it in the dispatch queue and dispatches it to the unit.
+    leader = console("leader1")
+    lpage = leader.open("/web/leader")
+    lpage.wait_for_selector("body[data-ready='1']")
+    row = lpage.locator(f"tr[data-ticket='{ticket_number}']")
+    row.wait_for()
+    assert number in row.text_content()  # a shift leader handles callers: unmasked
+    assert "求助" in row.text_content()
+    leader.screenshot("leader-console")
+    row.locator("button[data-action=dispatch]").click()
+    row.wait_for(state="detached")
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.make_sessionmaker(engine)() as session:
+        orders = session.scalars(select(WorkOrder).where(WorkOrder.ticket_id == ticket.id)).all()
+        status = session.get(Ticket, ticket.id).status
+    engine.dispose()
+    assert len(orders) == 1 and orders[0].dispatched_by == "leader1"
+    assert status == "dispatched"
+    lpage.click("button[data-view=open]")
+    lpage.locator(f"tr[data-ticket='{ticket_number}'] button[data-action=redispatch]").wait_for()
+    hotline.logout(AGENT_ONE)
+
+
+def test_an_emergency_shows_on_every_console_masked_for_the_supervisor(hotline: Hotline, console):
+    agent = console("agent1")
+    agent_page = agent.open("/web/agent")
+    qc = console("qc1")
+    qc_page = qc.open("/web/supervisor")
+    centre = hotline.emergency_centre()
+    number, caller = hotline.call(keys="1", hold_ms=3000, speech=False)
+    for page in (agent_page, qc_page):
+        page.wait_for_selector("#emergency-bar:not([hidden])", timeout=20_000)
+    assert number in agent_page.text_content("#emergency-bar")
+    masked = number[:3] + "****" + number[-4:]
+    assert masked in qc_page.text_content("#emergency-bar")
+    assert finished(caller) == 0 and finished(centre) == 0
+    emergency_frames = [f for f in qc.frames() if '"emergency"' in f]
+    assert emergency_frames and all(number not in f for f in qc.frames())
+    assert any(masked in f for f in emergency_frames)
+
+
+def test_pause_and_one_click_call_back_from_the_agents_phone(hotline: Hotline, console):
+    hotline.logout(AGENT_ONE)
+    hotline.logout("8002")
+    number, caller = hotline.call(keys="4", hold_ms=4000)  # nobody on complaints: abandoned
+    assert finished(caller) == 0, caller.output()
+    hotline.wait_for_call(number, lambda c: c["ticket"]["callback_needed"])
+
+    agent = console("agent1")
+    page = agent.open("/web/agent")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#btn-sign-in")
+    page.wait_for_function("document.getElementById('agent-state').dataset.state === 'ready'")
+    page.click("#btn-pause")
+    page.wait_for_function("document.getElementById('agent-state').dataset.state === 'paused'")
+    assert [a for a in hotline.api("GET", "/api/agents") if a["extension"] == AGENT_ONE][0][
+        "paused"
+    ]
+    page.click("#btn-ready")
+    page.wait_for_function("document.getElementById('agent-state').dataset.state === 'ready'")
+
+    entry = page.locator("#callbacks li", has_text=number)
+    entry.wait_for()
+    phone = hotline.phone(AGENT_ONE)
+    entry.locator("button").click()
+    page.wait_for_selector(f"#callbacks li:has-text('{number}') >> text=正在回拨")
+    # Asterisk rang the agent's own phone first (AMI Originate), then dialled the citizen.
+    assert finished(phone) == 0, phone.output()
+    hotline.logout(AGENT_ONE)
+    assert number not in [t["caller_number"] for t in hotline.api("GET", "/api/callbacks")]
