@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     overdue = OverdueScheduler(sessions, on_event=overdue_found)
 
     app.state.settings = settings
+    # The hotline's own services authenticate to the API with this token (see crm.api.deps).
+    app.state.service_token = settings.crm_ingest_token
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.notifier = notifier

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from crm.agents.services import AgentService
+from crm.api.deps import console_or_service
 from crm.models import AgentState
 
-router = APIRouter(tags=["agents"])
+router = APIRouter(tags=["agents"], dependencies=[Depends(console_or_service)])
 
 
 class LoginRequest(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from asr.classifier import CallClassifier
+from crm.api.deps import ReaderDep
 from crm.calls.events import CallEvent
 from crm.domain.callrecords import CallOutcome
 from crm.models import Call, Ticket, TranscriptionJob
@@ -103,8 +104,16 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def _for(viewer: Any, payload: Any) -> Any:
+    """Numbers masked for roles that must not see them (one function: crm.web.redact)."""
+    from crm.web.redact import redact  # the consoles import this module
+
+    return redact(viewer, payload)
+
+
 @router.get("/api/calls")
 def list_calls(
+    viewer: ReaderDep,
     session: Annotated[Session, Depends(get_session)],
     caller: str | None = None,
     limit: int = 50,
@@ -112,31 +121,40 @@ def list_calls(
     query = select(Call).options(selectinload(Call.ticket)).order_by(Call.id.desc())
     if caller:
         query = query.where(Call.caller_number == caller)
-    return [call_view(c) for c in session.scalars(query.limit(min(max(limit, 1), 500)))]
+    return _for(
+        viewer, [call_view(c) for c in session.scalars(query.limit(min(max(limit, 1), 500)))]
+    )
 
 
 @router.get("/api/calls/{uniqueid}")
-def get_call(uniqueid: str, session: Annotated[Session, Depends(get_session)]) -> dict[str, Any]:
+def get_call(
+    uniqueid: str, viewer: ReaderDep, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
     call = session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
     if call is None:
         raise HTTPException(status_code=404, detail=f"没有这通电话：{uniqueid}")
-    return call_view(call)
+    return _for(viewer, call_view(call))
 
 
 @router.get("/api/callbacks")
-def list_callbacks(session: Annotated[Session, Depends(get_session)]) -> list[dict[str, Any]]:
+def list_callbacks(
+    viewer: ReaderDep, session: Annotated[Session, Depends(get_session)]
+) -> list[dict[str, Any]]:
     """未接来电回拨: callers who gave up before a person answered, oldest first."""
     query = (
         select(Ticket)
         .where(Ticket.callback_needed.is_(True), Ticket.callback_done_at.is_(None))
         .order_by(Ticket.created_at)
     )
-    return [ticket_view(t) for t in session.scalars(query)]
+    return _for(viewer, [ticket_view(t) for t in session.scalars(query)])
 
 
 @router.get("/api/calls/{uniqueid}/transcript")
 def get_transcript(
-    uniqueid: str, request: Request, session: Annotated[Session, Depends(get_session)]
+    uniqueid: str,
+    request: Request,
+    viewer: ReaderDep,
+    session: Annotated[Session, Depends(get_session)],
 ) -> dict[str, Any]:
     """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
     job = session.scalars(
@@ -170,7 +188,7 @@ def get_transcript(
 
 @router.get("/api/transcripts")
 def search_transcripts(
-    q: str, request: Request, session: Annotated[Session, Depends(get_session)]
+    q: str, request: Request, viewer: ReaderDep, session: Annotated[Session, Depends(get_session)]
 ) -> list[dict[str, Any]]:
     """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first."""
     if not q.strip():

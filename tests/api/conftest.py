@@ -41,6 +41,7 @@ def app(session_factory: sessionmaker[Session], clock: Clock) -> FastAPI:  # noq
     app = FastAPI()
     app.state.sessions = session_factory
     app.state.wo_clock = clock
+    app.state.service_token = SERVICE_TOKEN
     include_work_order_api(app)
     return app
 
@@ -51,5 +52,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
+SERVICE_TOKEN = "api-test-service-token"
+
+
 def as_user(name: str) -> dict[str, str]:
-    return {"X-Hotline-User": name}
+    return {"X-Hotline-User": name, "Authorization": f"Bearer {SERVICE_TOKEN}"}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.domain import messages as msg
 from crm.models.workorders import AuditEntry, Unit
-from tests.api.conftest import Clock, as_user
+from tests.api.conftest import SERVICE_TOKEN, Clock, as_user
 from tests.wo_helpers import cn, new_ticket, seed
 
 AGENT, LEADER, BOSS = as_user("agent1"), as_user("shift1"), as_user("boss")
@@ -93,7 +93,10 @@ def test_errors_are_json_with_a_message(
     r = client.get("/api/orders/999999", headers=AGENT)
     assert r.status_code == 404 and "不存在" in r.json()["error"]
     r = client.get(f"/api/orders/{tid}")
-    assert r.status_code == 401 and "X-Hotline-User" in r.json()["error"]
+    assert r.status_code == 401 and "令牌" in r.json()["error"]
+    # The header alone is never believed: anyone could write any name into it.
+    r = client.get(f"/api/orders/{tid}", headers={"X-Hotline-User": AGENT["X-Hotline-User"]})
+    assert r.status_code == 401
     r = client.get(f"/api/orders/{tid}", headers=as_user("nobody"))
     assert r.status_code == 401
     client.post(
@@ -268,7 +271,8 @@ def test_mounts_into_the_crm_app(
     from crm.app import create_app
     from hotline.settings import Settings
 
-    app = create_app(Settings(database_url=db_url, var_dir=tmp_path), connect_ami=False)
+    settings = Settings(database_url=db_url, var_dir=tmp_path, crm_ingest_token=SERVICE_TOKEN)
+    app = create_app(settings, connect_ami=False)
     routes = len(app.routes)
     include_work_order_api(app)  # create_app already did: nothing is added twice
     assert len(app.routes) == routes

@@ -40,7 +40,10 @@ class Hotline:
 
     # HTTP ----------------------------------------------------------------------------------
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = httpx.request(method, f"{self.settings.crm_url}{path}", timeout=10, **kwargs)
+        token = {"Authorization": f"Bearer {self.settings.crm_ingest_token}"}
+        response = httpx.request(
+            method, f"{self.settings.crm_url}{path}", timeout=10, headers=token, **kwargs
+        )
         response.raise_for_status()
         return response.json()
 

@@ -62,7 +62,8 @@ async def test_events_wait_while_the_crm_is_down_and_arrive_once_when_it_is_back
             await asyncio.sleep(0.1)
         assert outbox.pending() == []
         async with httpx.AsyncClient() as client:
-            calls = (await client.get(f"{crm.url}/api/calls")).json()
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            calls = (await client.get(f"{crm.url}/api/calls", headers=auth)).json()
         assert sorted(c["uniqueid"] for c in calls) == ["1.1", "1.2", "1.3"]
         assert len({c["ticket"]["number"] for c in calls}) == 3
     finally:

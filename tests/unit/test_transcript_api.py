@@ -23,7 +23,7 @@ def test_search_finds_a_call_by_the_words_said(db_url: str, tmp_path: Path):
     app = create_app(
         Settings(database_url=db_url, ami_secret="x", crm_ingest_token="t"), connect_ami=False
     )
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Authorization": "Bearer t"}) as client:
         queue = app.state.transcriptions
         said = Transcript(
             lines=(
@@ -45,3 +45,15 @@ def test_search_finds_a_call_by_the_words_said(db_url: str, tmp_path: Path):
         assert "来电人" in found[0]["text"]
         assert client.get("/api/transcripts", params={"q": "火车"}).json() == []
         assert client.get("/api/transcripts", params={"q": " "}).status_code == 422
+
+
+def test_the_call_api_is_closed_to_strangers(db_url: str):
+    app = create_app(
+        Settings(database_url=db_url, ami_secret="x", crm_ingest_token="t"), connect_ami=False
+    )
+    with TestClient(app) as client:
+        for path in ("/api/calls", "/api/callbacks", "/api/agents", "/api/transcripts?q=火"):
+            assert client.get(path).status_code == 401, path
+            wrong = client.get(path, headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401, path
+        assert client.get("/api/calls", headers={"Authorization": "Bearer t"}).status_code == 200
