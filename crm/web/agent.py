@@ -72,6 +72,9 @@ def _agent_view(request: Request, staff: Staff) -> dict[str, Any]:
         "extension": extension,
         "name": agent.name,
         "skills": agent.skills,
+        "queue_labels": {
+            q: service.menu.queues[q].label for q in agent.skills if q in service.menu.queues
+        },
         "queues": list(state.queues) if state else [],
         "paused": bool(state and state.paused),
         "ami": service.ami.connected.is_set(),

@@ -260,12 +260,14 @@ def wallboard(state: Any) -> dict[str, Any]:
             )
         )
     queues: dict[str, dict[str, Any]] = {}
+    labels = {name: spec.label for name, spec in state.agents.menu.queues.items()}
 
     def q(name: str | None) -> dict[str, Any]:
         return queues.setdefault(
             name or "-",
             {
                 "queue": name or "-",
+                "label": labels.get(name or "-", name or "-"),
                 "waiting": 0,
                 "longest_wait": 0,
                 "answered": 0,
@@ -293,6 +295,7 @@ def wallboard(state: Any) -> dict[str, Any]:
             row["abandoned"] += 1
     total = {
         "queue": "合计",
+        "label": "合计",
         "waiting": 0,
         "longest_wait": 0,
         "answered": 0,

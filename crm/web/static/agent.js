@@ -8,7 +8,7 @@ function showState(a) {
   const state = !a.queues.length ? T.state_out : a.paused ? T.state_paused : T.state_ready;
   $("#agent-state").textContent = `${a.name}（${a.extension}） ${state}`;
   $("#agent-state").dataset.state = !a.queues.length ? "out" : a.paused ? "paused" : "ready";
-  $("#queue-list").replaceChildren(...a.skills.map((q) => el("span", { class: a.queues.includes(q) ? "chip on" : "chip" }, q)));
+  $("#queue-list").replaceChildren(...a.skills.map((q) => el("span", { class: a.queues.includes(q) ? "chip on" : "chip" }, (a.queue_labels || {})[q] || q)));
 }
 
 async function act(path, body = {}) {

@@ -17,7 +17,7 @@ function drawBoard(board) {
     tile("overdue_orders", board.overdue_orders, board.overdue_orders > 0),
   );
   $("#board-queues").replaceChildren(...board.queues.map((q) => el("tr", {},
-    el("td", {}, q.queue), el("td", {}, q.waiting), el("td", {}, fmtSecs(q.longest_wait)),
+    el("td", {}, q.label || q.queue), el("td", {}, q.waiting), el("td", {}, fmtSecs(q.longest_wait)),
     el("td", {}, q.answered), el("td", {}, q.abandoned), el("td", {}, q.service_level == null ? "—" : q.service_level + "%"))));
   $("#board-agents").replaceChildren(...board.agents.map((a) => el("span", { class: a.queues.length && !a.paused ? "chip on" : "chip" },
     `${a.extension} ${!a.queues.length ? T.state_out : a.paused ? T.state_paused : T.state_ready} `,
