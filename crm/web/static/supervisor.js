@@ -60,7 +60,9 @@ function highlight() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const today = new Date().toISOString().slice(0, 10);
+  // The hotline's day (China time), as the server counts it; toISOString would give the UTC day,
+  // which is yesterday in China until 08:00.
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
   root().replaceChildren(
     el("section", { class: "card" },
       el("h2", {}, T.wallboard, " ", el("span", { class: "muted", id: "board-at" })),
