@@ -22,7 +22,10 @@ async function api(method, path, body) {
   if (!res.ok) throw new Error(data.error || T.error);
   return data;
 }
-const fmtTime = (iso) => iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "";
+// The hotline's clock (China time) whatever the browser's own zone: ticket numbers, deadlines
+// and the ledger all count in it.
+const HOTLINE_ZONE = "Asia/Shanghai";
+const fmtTime = (iso) => iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: HOTLINE_ZONE }) : "";
 const fmtSecs = (s) => s == null ? "—" : s < 60 ? `${s}${T.seconds}` : s < 3600 ? `${Math.floor(s / 60)}${T.minutes}${s % 60}${T.seconds}` : `${Math.floor(s / 3600)}${T.hours}${Math.floor((s % 3600) / 60)}${T.minutes}`;
 
 // One WebSocket per page; handlers by frame type. Reconnects by itself.

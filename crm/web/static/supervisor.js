@@ -62,7 +62,7 @@ function highlight() {
 document.addEventListener("DOMContentLoaded", () => {
   // The hotline's day (China time), as the server counts it; toISOString would give the UTC day,
   // which is yesterday in China until 08:00.
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: HOTLINE_ZONE }).format(new Date());
   root().replaceChildren(
     el("section", { class: "card" },
       el("h2", {}, T.wallboard, " ", el("span", { class: "muted", id: "board-at" })),
