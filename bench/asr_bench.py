@@ -37,6 +37,7 @@ from asr.settings import URGENT_KEYWORDS_FILE  # noqa: E402
 from asr.transcript import decode_file  # noqa: E402
 from asr.utterance import LiveUtterance, decode_utterance  # noqa: E402
 from asr.vosk_engine import VoskEngine  # noqa: E402
+from hotline.prompts import to_phone_wav  # noqa: E402
 
 TEXT = (
     "안녕하세요 여기는 시민 상담 전화입니다 불이 났어요 빨리 와 주세요 "
@@ -52,23 +53,7 @@ def make_audio(folder: Path, name: str, seconds: float, variant: int = 0) -> Pat
     text = " ".join(words[variant:] + words[:variant]) + " "  # other words, other graph paths
     speed = str(150 + 15 * variant)
     subprocess.run(["espeak-ng", "-v", "ko", "-s", speed, "-w", str(raw), text * 6], check=True)
-    subprocess.run(
-        [
-            "sox",
-            str(raw),
-            "-r",
-            "8000",
-            "-b",
-            "16",
-            "-c",
-            "1",
-            str(out),
-            "trim",
-            "0",
-            str(seconds),
-        ],
-        check=True,
-    )
+    to_phone_wav(raw, out, "trim", "0", str(seconds))
     raw.unlink()
     return out
 

@@ -44,6 +44,28 @@ def speakable(text: str) -> str:
     return " ".join(words).replace(" ,", ",").replace(" .", ".")
 
 
+def to_phone_wav(source: Path, target: Path, *effects: str) -> None:
+    """Convert with sox to what Asterisk plays and records: 8 kHz mono 16-bit signed WAV."""
+    subprocess.run(
+        [
+            "sox",
+            str(source),
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            str(target),
+            *effects,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
 def synthesize(text: str, target: Path) -> None:
     """Write ``target`` (8 kHz mono 16-bit WAV) speaking ``text``."""
     for tool in ("espeak-ng", "sox"):
@@ -56,25 +78,7 @@ def synthesize(text: str, target: Path) -> None:
             check=True,
             capture_output=True,
         )
-        subprocess.run(
-            [
-                "sox",
-                str(raw),
-                "-r",
-                "8000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                "-e",
-                "signed-integer",
-                str(target),
-                "norm",
-                "-3",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        to_phone_wav(raw, target, "norm", "-3")
 
 
 def build_prompts(prompts: dict[str, str], folder: Path, custom: Path | None = None) -> list[str]:

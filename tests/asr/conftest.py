@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from asr.vosk_engine import VoskEngine, load_vosk_engine
+from hotline.prompts import to_phone_wav
 
 
 def ko_model_dir() -> Path:
@@ -31,25 +32,7 @@ def make_speech(
         assert shutil.which(tool), f"{tool} is required (Debian package {tool})"
     raw = path.with_suffix(".espeak.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
-    subprocess.run(
-        [
-            "sox",
-            str(raw),
-            "-r",
-            "8000",
-            "-b",
-            "16",
-            "-c",
-            "1",
-            "-e",
-            "signed-integer",
-            str(path),
-            "pad",
-            str(pad_before),
-            str(pad_after),
-        ],
-        check=True,
-    )
+    to_phone_wav(raw, path, "pad", str(pad_before), str(pad_after))
     raw.unlink()
     return path
 
