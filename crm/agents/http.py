@@ -27,7 +27,8 @@ def _service(request: Request) -> AgentService:
     return service
 
 
-def _view(service: AgentService, extension: str, state: AgentState | None) -> dict[str, Any]:
+def agent_view(service: AgentService, extension: str, state: AgentState | None) -> dict[str, Any]:
+    """An agent and their place in the queues, as the API and the agent console show it."""
     agent = service.agent(extension)
     return {
         "extension": agent.extension,
@@ -44,28 +45,30 @@ def _view(service: AgentService, extension: str, state: AgentState | None) -> di
 def list_agents(request: Request) -> list[dict[str, Any]]:
     service = _service(request)
     states = {s.extension: s for s in service.states()}
-    return [_view(service, a.extension, states.get(a.extension)) for a in service.settings.agents]
+    return [
+        agent_view(service, a.extension, states.get(a.extension)) for a in service.settings.agents
+    ]
 
 
 @router.post("/api/agents/{extension}/login")
 async def login(extension: str, body: LoginRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
-    return _view(service, extension, await service.login(extension, body.queues))
+    return agent_view(service, extension, await service.login(extension, body.queues))
 
 
 @router.post("/api/agents/{extension}/logout")
 async def logout(extension: str, request: Request) -> dict[str, Any]:
     service = _service(request)
-    return _view(service, extension, await service.logout(extension))
+    return agent_view(service, extension, await service.logout(extension))
 
 
 @router.post("/api/agents/{extension}/pause")
 async def pause(extension: str, body: PauseRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
-    return _view(service, extension, await service.pause(extension, True, body.reason))
+    return agent_view(service, extension, await service.pause(extension, True, body.reason))
 
 
 @router.post("/api/agents/{extension}/ready")
 async def ready(extension: str, request: Request) -> dict[str, Any]:
     service = _service(request)
-    return _view(service, extension, await service.pause(extension, False))
+    return agent_view(service, extension, await service.pause(extension, False))

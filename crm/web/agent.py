@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from crm.agents.http import agent_view
 from crm.agents.services import AgentRequestError
 from crm.domain.access import Role
 from crm.domain.calltypes import CallType
@@ -66,19 +67,13 @@ def _extension(staff: Staff) -> str:
 def _agent_view(request: Request, staff: Staff) -> dict[str, Any]:
     service = request.app.state.agents
     extension = _extension(staff)
-    agent = service.agent(extension)
     state = next((s for s in service.states() if s.extension == extension), None)
-    return {
-        "extension": extension,
-        "name": agent.name,
-        "skills": agent.skills,
-        "queue_labels": {
-            q: service.menu.queues[q].label for q in agent.skills if q in service.menu.queues
-        },
-        "queues": list(state.queues) if state else [],
-        "paused": bool(state and state.paused),
-        "ami": service.ami.connected.is_set(),
+    view = agent_view(service, extension, state)
+    view["queue_labels"] = {
+        q: service.menu.queues[q].label for q in view["skills"] if q in service.menu.queues
     }
+    view["ami"] = service.ami.connected.is_set()
+    return view
 
 
 class SignIn(BaseModel):
