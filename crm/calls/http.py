@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from asr.classifier import CallClassifier
-from crm.api.deps import ReaderDep
+from crm.api.deps import ReaderDep, SessionDep
 from crm.calls.events import CallEvent
 from crm.domain.callrecords import CallOutcome
 from crm.models import Call, Ticket, TranscriptionJob
@@ -28,11 +28,6 @@ class EventBatch(BaseModel):
 class AppliedEvent(BaseModel):
     event_id: str
     ticket: str
-
-
-def get_session(request: Request) -> Any:
-    with request.app.state.sessions() as session:
-        yield session
 
 
 def require_ingest_token(
@@ -114,7 +109,7 @@ def _for(viewer: Any, payload: Any) -> Any:
 @router.get("/api/calls")
 def list_calls(
     viewer: ReaderDep,
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     caller: str | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
@@ -127,9 +122,7 @@ def list_calls(
 
 
 @router.get("/api/calls/{uniqueid}")
-def get_call(
-    uniqueid: str, viewer: ReaderDep, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, Any]:
+def get_call(uniqueid: str, viewer: ReaderDep, session: SessionDep) -> dict[str, Any]:
     call = session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
     if call is None:
         raise HTTPException(status_code=404, detail=f"没有这通电话：{uniqueid}")
@@ -137,9 +130,7 @@ def get_call(
 
 
 @router.get("/api/callbacks")
-def list_callbacks(
-    viewer: ReaderDep, session: Annotated[Session, Depends(get_session)]
-) -> list[dict[str, Any]]:
+def list_callbacks(viewer: ReaderDep, session: SessionDep) -> list[dict[str, Any]]:
     """未接来电回拨: callers who gave up before a person answered, oldest first."""
     query = (
         select(Ticket)
@@ -154,7 +145,7 @@ def get_transcript(
     uniqueid: str,
     request: Request,
     viewer: ReaderDep,
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
     job = session.scalars(
@@ -188,7 +179,7 @@ def get_transcript(
 
 @router.get("/api/transcripts")
 def search_transcripts(
-    q: str, request: Request, viewer: ReaderDep, session: Annotated[Session, Depends(get_session)]
+    q: str, request: Request, viewer: ReaderDep, session: SessionDep
 ) -> list[dict[str, Any]]:
     """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first."""
     if not q.strip():
