@@ -136,7 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     admin.set_defaults(fn=cmd_create_admin)
     args = parser.parse_args(argv)
-    return int(args.fn(args))
+    try:
+        return int(args.fn(args))
+    except asterisk.ConfigRefused as exc:
+        # A site template edited by hand: say where, leave what runs untouched.
+        print("Asterisk configuration refused, nothing was installed:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

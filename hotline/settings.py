@@ -86,6 +86,9 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     ivr_menu_file: Path = CONFIG_DIR / "ivr-menu.yaml"
+    # The site's own dialplan templates (edited in the admin console), read before the
+    # shipped ones in dialplans/; default <var_dir>/dialplans.
+    dialplan_dir: Path | None = None
     prompts_dir: Path | None = None
 
     emergency: EmergencySettings = EmergencySettings()

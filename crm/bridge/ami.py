@@ -126,3 +126,9 @@ class AmiBridge:
         if first.get("Response") == "Error":
             raise AmiError(first.get("Message", "error"))
         return messages
+
+    async def command(self, text: str, timeout: float = 10.0) -> list[str]:
+        """The output lines of one Asterisk CLI command (AMI ``Command``)."""
+        reply = (await self.action({"Action": "Command", "Command": text}, timeout=timeout))[0]
+        output: str | list[str] = reply.get("Output", [])
+        return [output] if isinstance(output, str) else list(output)
