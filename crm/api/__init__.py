@@ -44,7 +44,7 @@ async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _bad_value(request: Request, exc: Exception) -> JSONResponse:
-    return _json(422, request, str(exc))
+    return _json(422, request, str(exc), **getattr(exc, "details", {}))
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:

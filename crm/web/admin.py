@@ -1,12 +1,14 @@
-"""系统管理员: the IVR menu edited in the browser, and staff accounts.
+"""系统管理员: the telephony files edited in the browser (the IVR menu and the dialplan
+templates extensions.conf, pjsip.conf, queues.conf), and staff accounts.
 
-A save is validated before Asterisk sees anything: the YAML and the menu model
-(``ivr.menu.parse_menu``: keys, queues, routes, prompt references), then the whole Asterisk
-configuration is rendered from it (``hotline.asterisk.render_config``). Only then is the file
+A save is validated before Asterisk sees anything. The whole Asterisk configuration is rendered
+with the new text and read the way Asterisk reads it (``hotline.confcheck``): syntax,
+applications and PJSIP options the running Asterisk knows (asked through AMI), Goto targets,
+prompts, queues and endpoints, and what the hotline itself relies on. Only then is the file
 replaced (atomically), the configuration installed and Asterisk told through AMI (dialplan,
-PJSIP and queue reloads); the FastAGI server re-reads the file when it changes. Every saved
-version is kept with its author, time and diff; a rollback is a new version with old content.
-A broken file is refused with the line it is wrong on, and nothing running changes.
+PJSIP or queue reload). Every saved version is kept with its author, time and diff; a rollback
+is a new version with old content. A broken file is refused with the line it is wrong on, and
+nothing running changes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import difflib
 import os
 import re
 import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.bridge.facts import asterisk_facts
 from crm.domain.access import Role
 from crm.models.workorders import StaffUser
 from crm.services import audit
@@ -34,21 +38,33 @@ from crm.web.auth import Staff, require, same_origin
 from crm.web.models import ConfigVersion, WebCredential
 from crm.web.pop import iso
 from hotline import asterisk
+from hotline.confcheck import Problem
 from hotline.prompts import build_prompts
-from ivr.menu import Menu, parse_menu
+from hotline.settings import Settings
+from ivr.menu import Menu, load_menu, parse_menu
 
 router = APIRouter(
     prefix="/web/api/admin", tags=["web console"], dependencies=[Depends(same_origin)]
 )
 Admins = require(Role.ADMIN)
 MENU = "ivr-menu"
-RELOADS = ("dialplan reload", "module reload res_pjsip.so", "queue reload all")
+MENU_RELOADS = ("dialplan reload", "module reload res_pjsip.so", "queue reload all")
 
 
-class MenuRefused(InvalidInput):
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
+class Refused(InvalidInput):
+    """A file that must not reach Asterisk; ``problems`` name each file and line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        more = f"（共 {len(problems)} 处）" if len(problems) > 5 else ""
+        super().__init__("；".join(str(p) for p in problems[:5]) + more)
+        self.problems = problems
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"problems": [asdict(p) for p in self.problems]}
+
+
+# The IVR menu ----------------------------------------------------------------------------------
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -88,33 +104,81 @@ def _loc_in_message(message: str) -> tuple[str, ...]:
     return ()
 
 
-def validate_menu(settings: Any, text: str) -> Menu:
-    """The menu, or ``MenuRefused`` with a message naming the line."""
+def parse_menu_text(file: str, text: str) -> Menu:
+    """The menu, or ``Refused`` naming the line of the first thing wrong with it."""
     try:
         yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise MenuRefused(
-            f"第 {line} 行：YAML 格式错误（{getattr(exc, 'problem', exc)}）", line
-        ) from exc
+        problem = f"YAML 格式错误（{getattr(exc, 'problem', exc)}）"
+        raise Refused([Problem(file, line, problem)]) from exc
     try:
-        menu = parse_menu(text)
+        return parse_menu(text)
     except ValidationError as exc:
         first = exc.errors()[0]
         line = _line_of(text, tuple(first["loc"]) or _loc_in_message(first["msg"]))
         where = ".".join(str(p) for p in first["loc"]) or "菜单"
-        raise MenuRefused(f"第 {line} 行（{where}）：{first['msg']}", line) from exc
+        raise Refused([Problem(file, line, f"（{where}）{first['msg']}")]) from exc
     except ValueError as exc:
-        raise MenuRefused(str(exc), None) from exc
-    try:
-        asterisk.render_config(settings, menu)
-    except Exception as exc:  # a template that cannot render this menu must not reach Asterisk
-        raise MenuRefused(f"无法生成 Asterisk 配置：{exc}", None) from exc
-    return menu
+        raise Refused([Problem(file, None, str(exc))]) from exc
+
+
+# Documents -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """A telephony file edited in the browser: its versions are kept under ``name``."""
+
+    name: str
+    label: str
+    reloads: tuple[str, ...]
+
+    @property
+    def is_menu(self) -> bool:
+        return self.name == MENU
+
+    def path(self, settings: Settings) -> Path:
+        if self.is_menu:
+            return settings.ivr_menu_file
+        return asterisk.site_templates_dir(settings) / self.name
+
+    def current(self, settings: Settings) -> str:
+        if self.is_menu:
+            return settings.ivr_menu_file.read_text(encoding="utf-8")
+        return asterisk.template_text(settings, self.name)
+
+    def shipped(self) -> str | None:
+        """The version that comes with the software (the menu has none: it is the site's)."""
+        return None if self.is_menu else asterisk.shipped_template(self.name)
+
+
+DOCUMENTS = {
+    doc.name: doc
+    for doc in (
+        Document(MENU, "语音导航菜单", MENU_RELOADS),
+        *(
+            Document(name, label, (asterisk.EDITABLE_FILES[name],))
+            for name, label in (
+                ("extensions.conf", "拨号方案"),
+                ("pjsip.conf", "SIP 端点"),
+                ("queues.conf", "呼叫队列"),
+            )
+        ),
+    )
+}
+
+
+def _document(name: str) -> Document:
+    doc = DOCUMENTS.get(name)
+    if doc is None:
+        raise NotFound("配置文件", name)
+    return doc
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -122,37 +186,48 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _versions(session: Session) -> list[ConfigVersion]:
+def _versions(session: Session, name: str, most: int = 50) -> list[ConfigVersion]:
+    """The newest versions first; the first one is what is in use."""
     return list(
         session.scalars(
             select(ConfigVersion)
-            .where(ConfigVersion.name == MENU)
+            .where(ConfigVersion.name == name)
             .order_by(ConfigVersion.id.desc())
+            .limit(most)
         )
     )
 
 
-def _ensure_first_version(session: Session, path: Path) -> None:
-    if session.scalar(select(ConfigVersion.id).where(ConfigVersion.name == MENU).limit(1)) is None:
-        session.add(
-            ConfigVersion(
-                name=MENU,
-                content=path.read_text(encoding="utf-8"),
-                author="setup",
-                comment="初始版本",
-            )
+def _ensure_first_version(session: Session, doc: Document, settings: Settings) -> None:
+    """The file as it was before the first save from the browser is version one."""
+    if session.scalar(select(ConfigVersion.id).where(ConfigVersion.name == doc.name).limit(1)):
+        return
+    content = doc.current(settings)
+    session.add(
+        ConfigVersion(
+            name=doc.name,
+            content=content,
+            author="setup",
+            comment="随软件发布的版本" if content == doc.shipped() else "初始版本",
         )
-        session.commit()
+    )
+    session.commit()
 
 
-def _view(request: Request) -> dict[str, Any]:
-    path: Path = request.app.state.settings.ivr_menu_file
+def _view(request: Request, doc: Document) -> dict[str, Any]:
+    settings = request.app.state.settings
     with request.app.state.sessions() as session:
-        _ensure_first_version(session, path)
-        versions = _versions(session)
+        _ensure_first_version(session, doc, settings)
+        versions = _versions(session, doc.name)
         return {
-            "path": str(path),
-            "content": path.read_text(encoding="utf-8"),
+            "name": doc.name,
+            "label": doc.label,
+            "path": str(doc.path(settings)),
+            # A dialplan template the site has not changed is read from the software's own.
+            "from_software": not doc.is_menu and not doc.path(settings).exists(),
+            "content": doc.current(settings),
+            "shipped": doc.shipped(),
+            "version": versions[0].id,
             "versions": [
                 {
                     "id": v.id,
@@ -161,73 +236,135 @@ def _view(request: Request) -> dict[str, Any]:
                     "comment": v.comment,
                     "diff": v.diff,
                 }
-                for v in versions[:50]
+                for v in versions
             ],
         }
 
 
-@router.get("/menu")
-def get_menu(request: Request, staff: Staff = Admins) -> dict[str, Any]:
-    return _view(request)
+async def _validated(request: Request, doc: Document, text: str) -> Menu:
+    """The menu the configuration will be rendered with; ``Refused`` when Asterisk or the
+    hotline would have a problem with ``text``."""
+    settings = request.app.state.settings
+    facts = await asterisk_facts(request.app.state.agents.ami)
+    if doc.is_menu:
+        menu = parse_menu_text(doc.path(settings).name, text)
+        _, problems = asterisk.validate_config(settings, menu, facts=facts)
+    else:
+        menu = load_menu(settings.ivr_menu_file)
+        _, problems = asterisk.validate_config(settings, menu, {doc.name: text}, facts)
+    if problems:  # the edited file's own problems first
+        raise Refused(sorted(problems, key=lambda p: (p.file != doc.name, p.line or 0)))
+    return menu
 
 
-class MenuIn(BaseModel):
-    content: str = Field(min_length=1, max_length=100_000)
-    comment: str = Field("", max_length=200)
-
-
-async def apply_menu(request: Request, staff: Staff, text: str, comment: str) -> dict[str, Any]:
-    state = request.app.state
-    settings = state.settings
-    menu = validate_menu(settings, text)
-    path: Path = settings.ivr_menu_file
-    previous = path.read_text(encoding="utf-8")
-    with state.sessions() as session:
-        _ensure_first_version(session, path)
-
-    def install() -> None:
-        prompts_dir = settings.in_chroot(settings.asterisk_prompts_dir)
-        build_prompts(
-            menu.prompts,
-            prompts_dir,
-            settings.prompts_dir or settings.var_dir / "prompts" / "custom",
-        )
-        asterisk.install_config(settings, menu)  # rendered from the menu, not from the file
+def _put(doc: Document, settings: Settings, text: str) -> None:
+    """Replace the file; a template equal to the shipped one is removed, so that upgrades of
+    the software reach it again."""
+    path = doc.path(settings)
+    if text == doc.shipped():
+        path.unlink(missing_ok=True)
+    else:
         _write_atomically(path, text)
 
+
+async def apply_document(
+    request: Request,
+    staff: Staff,
+    doc: Document,
+    text: str,
+    comment: str,
+    base_version: int | None = None,
+) -> dict[str, Any]:
+    """Validate, put in place, install, reload through AMI, and keep the version."""
+    state = request.app.state
+    settings = state.settings
+    with state.sessions() as session:
+        _ensure_first_version(session, doc, settings)
+        latest = _versions(session, doc.name, 1)[0]
+        if base_version is not None and latest.id != base_version:
+            raise InvalidInput(
+                f"{doc.label}已被 {latest.author} 修改（版本 #{latest.id}），请刷新后再改"
+            )
+    previous = doc.current(settings)
+    if text == previous:
+        raise InvalidInput("内容与正在使用的版本相同，无需生效")
+    menu = await _validated(request, doc, text)
+
+    def install() -> None:
+        if doc.is_menu:
+            build_prompts(
+                menu.prompts,
+                settings.in_chroot(settings.asterisk_prompts_dir),
+                settings.prompts_dir or settings.var_dir / "prompts" / "custom",
+            )
+        _put(doc, settings, text)
+        try:
+            asterisk.install_config(settings, menu)
+        except Exception:
+            _put(doc, settings, previous)  # the file and what Asterisk runs stay in step
+            raise
+
     await asyncio.to_thread(install)
-    for command in RELOADS:
-        await state.agents.ami.action({"Action": "Command", "Command": command}, timeout=10)
-    state.agents.menu = menu  # queue sign-in checks the new queues
+    for command in doc.reloads:
+        await state.agents.ami.command(command)
+    if doc.is_menu:
+        state.agents.menu = menu  # queue sign-in checks the new queues
     diff = "".join(
         difflib.unified_diff(previous.splitlines(True), text.splitlines(True), "之前", "之后", n=1)
     )
     with state.sessions() as session:
         session.add(
             ConfigVersion(
-                name=MENU, content=text, diff=diff, author=staff.username, comment=comment
+                name=doc.name, content=text, diff=diff, author=staff.username, comment=comment
             )
         )
         audit.record(
-            session, staff.username, "apply_ivr_menu", "config", MENU, comment=comment or None
+            session, staff.username, "apply_config", "config", doc.name, comment=comment or None
         )
         session.commit()
-    return _view(request)
+    return _view(request, doc)
 
 
-@router.post("/menu")
-async def save_menu(body: MenuIn, request: Request, staff: Staff = Admins) -> dict[str, Any]:
-    return await apply_menu(request, staff, body.content, body.comment)
+@router.get("/documents")
+def documents(request: Request, staff: Staff = Admins) -> list[dict[str, str]]:
+    settings = request.app.state.settings
+    return [
+        {"name": d.name, "label": d.label, "file": d.path(settings).name}
+        for d in DOCUMENTS.values()
+    ]
 
 
-@router.post("/menu/versions/{version_id}/rollback")
-async def rollback(version_id: int, request: Request, staff: Staff = Admins) -> dict[str, Any]:
+@router.get("/documents/{name}")
+def get_document(name: str, request: Request, staff: Staff = Admins) -> dict[str, Any]:
+    return _view(request, _document(name))
+
+
+class DocumentIn(BaseModel):
+    content: str = Field(min_length=1, max_length=200_000)
+    comment: str = Field("", max_length=200)
+    # The version the text was edited from: a save over someone else's newer one is refused.
+    base_version: int | None = None
+
+
+@router.post("/documents/{name}")
+async def save_document(
+    name: str, body: DocumentIn, request: Request, staff: Staff = Admins
+) -> dict[str, Any]:
+    doc = _document(name)
+    return await apply_document(request, staff, doc, body.content, body.comment, body.base_version)
+
+
+@router.post("/documents/{name}/versions/{version_id}/rollback")
+async def rollback(
+    name: str, version_id: int, request: Request, staff: Staff = Admins
+) -> dict[str, Any]:
+    doc = _document(name)
     with request.app.state.sessions() as session:
         version = session.get(ConfigVersion, version_id)
-        if version is None or version.name != MENU:
+        if version is None or version.name != doc.name:
             raise NotFound("版本", version_id)
         text = version.content
-    return await apply_menu(request, staff, text, f"回滚到版本 {version_id}")
+    return await apply_document(request, staff, doc, text, f"回滚到版本 #{version_id}")
 
 
 class UserIn(BaseModel):

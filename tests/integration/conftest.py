@@ -22,6 +22,7 @@ from tests.asr.conftest import ko_model_dir
 from tests.support.instance import AGENT_ONE, AGENT_TWO, Instance, isolated_hotline
 from tests.support.sipp import (
     BUSY,
+    UNKNOWN_NUMBER,
     Sipp,
     Step,
     answerer_scenario,
@@ -83,8 +84,10 @@ class Hotline:
         caller: str | None = None,
         speech: bool = True,
         script: list[Step] | None = None,
+        service: str | None = None,
     ) -> tuple[str, Sipp]:
-        """A citizen calls the hotline (see ``caller_scenario``); returns its number and sipp."""
+        """A citizen calls the hotline (see ``caller_scenario``) or another of its numbers
+        (``service``); returns the caller's number and sipp."""
         number = caller or new_number()
         scenario = caller_scenario(
             keys=keys, hold_ms=hold_ms, caller=number, speech=speech, script=script
@@ -94,9 +97,19 @@ class Hotline:
             scenario,
             port=free_port(),
             target=f"127.0.0.1:{self.settings.sip_port}",
-            service=self.settings.hotline_number,
+            service=service or self.settings.hotline_number,
         )
         return number, sipp
+
+    def call_unknown_number(self, service: str) -> Sipp:
+        """A call to a number the hotline does not have: Asterisk answers 404."""
+        return run_scenario(
+            self._dir("unknown"),
+            UNKNOWN_NUMBER,
+            port=free_port(),
+            target=f"127.0.0.1:{self.settings.sip_port}",
+            service=service,
+        )
 
     def phone(self, extension: str, ring_ms: int = 500) -> Sipp:
         """The agent's desk phone: answers one call, talks, waits for the hang-up."""

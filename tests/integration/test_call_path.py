@@ -12,7 +12,6 @@ from crm import db
 from crm.models import Alert, Ticket
 from hotline import services
 from tests.integration.conftest import AGENT_ONE, AGENT_TWO, Hotline, finished
-from tests.support.sipp import UNKNOWN_NUMBER, free_port, run_scenario
 
 
 def ended(call: dict) -> bool:
@@ -166,13 +165,7 @@ def test_with_the_fastagi_server_down_the_dialplan_menu_still_reaches_110(agents
 
 
 def test_an_unknown_number_is_refused_cleanly_and_the_hotline_keeps_answering(agents: Hotline):
-    refused = run_scenario(
-        agents.workdir / "unknown",
-        UNKNOWN_NUMBER,
-        port=free_port(),
-        target=f"127.0.0.1:{agents.settings.sip_port}",
-        service="99999",
-    )
+    refused = agents.call_unknown_number("99999")
     assert finished(refused) == 0, "expected 404 Not Found:\n" + refused.output()
     centre = agents.emergency_centre()
     number, caller = agents.call(keys="1", hold_ms=2000, speech=False)

@@ -19,7 +19,7 @@ async function api(method, path, body) {
   });
   if (res.status === 401) { location.href = "/web/login?next=" + location.pathname; throw new Error(T.not_signed_in); }
   const data = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
-  if (!res.ok) throw new Error(data.error || T.error);
+  if (!res.ok) { const error = new Error(data.error || T.error); error.data = data; throw error; }
   return data;
 }
 // The hotline's clock (China time) whatever the browser's own zone: ticket numbers, deadlines
