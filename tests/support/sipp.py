@@ -133,17 +133,17 @@ Content-Length: 0
 """
 
 
-UNKNOWN_NUMBER = (
+REFUSED_CALL = (
     """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="caller dials a number the hotline does not have">
+<scenario name="a call the hotline refuses with {status}">
   <send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: "Citizen" <sip:13800000000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+From: "Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
 CSeq: 1 INVITE
-Contact: sip:13800000000@[local_ip]:[local_port]
+Contact: sip:{caller}@[local_ip]:[local_port]
 Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
@@ -153,11 +153,11 @@ Content-Length: [len]
     + """
 ]]></send>
   <recv response="100" optional="true"/>
-  <recv response="404"/>
+  <recv response="{status}"/>
   <send><![CDATA[
 ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: "Citizen" <sip:13800000000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+From: "Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: 1 ACK
@@ -167,6 +167,51 @@ Content-Length: 0
 </scenario>
 """
 )
+
+
+def refused_call_scenario(status: int, caller: str = "13800000000") -> str:
+    """A call that must end in ``status`` (404 unknown number, 401 an agent's identity)."""
+    return REFUSED_CALL.replace("{status}", str(status)).replace("{caller}", caller)
+
+
+UNKNOWN_NUMBER = refused_call_scenario(404)
+
+REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="a desk phone registers with its password">
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{extension}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:{extension}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:{extension}@[local_ip]:[local_port]>
+Expires: 3600
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{extension}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:{extension}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:{extension}@[local_ip]:[local_port]>
+[authentication username={extension} password={password}]
+Expires: 3600
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="{expect}"/>
+</scenario>
+"""
+
+
+def register_scenario(extension: str, password: str, expect: int = 200) -> str:
+    """A phone registers (digest authentication); ``expect`` is Asterisk's final answer."""
+    return REGISTER.format(extension=extension, password=password, expect=expect)
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:

@@ -1,0 +1,84 @@
+"""Desk phones that register with a password (what ``hotline setup`` generates for an agent
+without a fixed contact): digest registration against the real Asterisk, the queue ringing the
+registered phone, and an agent's identity refused to anyone without the password."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hotline.asterisk import AsteriskProcess
+from tests.integration.conftest import AGENT_ONE, Hotline, _running, finished
+from tests.support.instance import isolated_hotline
+from tests.support.sipp import (
+    answerer_scenario,
+    free_port,
+    refused_call_scenario,
+    register_scenario,
+    run_scenario,
+)
+
+DESK = "8003"
+PASSWORD = "desk-phone-secret-8003"
+
+
+@pytest.fixture(scope="module")
+def desk_hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    root = tmp_path_factory.mktemp("desk-phones")
+    agents = [
+        {"extension": AGENT_ONE, "name": "话务员一", "contact": f"sip:{AGENT_ONE}@127.0.0.1:9"},
+        {"extension": DESK, "name": "话务员三", "skills": ["general", "consult"],
+         "password": PASSWORD},
+    ]  # fmt: skip
+    with isolated_hotline(root, agents=agents, rtp_start=41000, rtp_end=41398) as instance:
+        yield _running(instance)
+
+
+def register(hotline: Hotline, port: int, password: str, expect: int) -> int:
+    sipp = run_scenario(
+        hotline.workdir / f"register-{port}-{expect}",
+        register_scenario(DESK, password, expect),
+        port=port,
+        target=f"127.0.0.1:{hotline.settings.sip_port}",
+    )
+    code = finished(sipp, timeout=30)
+    assert code == 0, sipp.output()
+    return code
+
+
+def contacts(hotline: Hotline) -> str:
+    return AsteriskProcess(hotline.settings).cli(f"pjsip show aor {DESK}")
+
+
+def test_a_phone_registers_with_its_password_and_the_queue_rings_it(desk_hotline: Hotline):
+    hotline = desk_hotline
+    port = free_port()
+    register(hotline, port, "wrong-password", expect=401)
+    assert f"127.0.0.1:{port}" not in contacts(hotline)
+    register(hotline, port, PASSWORD, expect=200)
+    assert f"sip:{DESK}@127.0.0.1:{port}" in contacts(hotline)
+
+    hotline.login(DESK, ["consult"])
+    try:
+        phone = run_scenario(hotline.workdir / "desk-phone", answerer_scenario(), port=port)
+        number, caller = hotline.call(keys="2", hold_ms=4000)
+        assert finished(caller) == 0, caller.output()
+        assert finished(phone) == 0, "the registered phone never rang:\n" + phone.output()
+        call = hotline.wait_for_call(number, lambda c: c["ended_at"] is not None)
+        assert call["queue"] == "consult" and call["agent_interface"] == f"PJSIP/{DESK}"
+        assert call["outcome"] == "answered"
+    finally:
+        hotline.logout(DESK)
+
+
+def test_a_call_in_an_agents_name_without_the_password_is_challenged(desk_hotline: Hotline):
+    hotline = desk_hotline
+    impostor = run_scenario(
+        hotline.workdir / "impostor",
+        refused_call_scenario(401, caller=DESK),
+        port=free_port(),
+        target=f"127.0.0.1:{hotline.settings.sip_port}",
+        service=hotline.settings.hotline_number,
+    )
+    assert finished(impostor) == 0, "an agent's identity was not challenged:\n" + impostor.output()
