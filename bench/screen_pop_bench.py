@@ -38,9 +38,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def run(calls: int) -> list[dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp, isolated_hotline(Path(tmp)) as instance:
-        hotline = Hotline(
-            instance.settings, instance.root, instance.emergency_port, instance.agent_ports
-        )
+        hotline = Hotline.of(instance)
         engine = db.make_engine(instance.settings.db_url)
         with db.transaction(db.make_sessionmaker(engine)) as session:
             set_account(session, "bench", PASSWORD, [Role.AGENT], extension=AGENT_ONE)

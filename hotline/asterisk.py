@@ -176,7 +176,7 @@ def render_traced(
         "inst": settings.asterisk_instance_dir,
         "prompts": settings.asterisk_prompts_dir,
         "recordings": settings.recordings_dir,
-        "trunk_match": [settings.bind_address],
+        "trunk_match": settings.trunk.match or [settings.bind_address],
         "wrapup_seconds": 0,
     }
     overrides = overrides or {}
@@ -264,6 +264,7 @@ def _contract_problems(
         "hotline-inbound": [settings.hotline_number],
         "hotline-route": ["emergency", "queue", "fallback"],
         "hotline-hangup": ["s"],
+        "hotline-callback": ["13800138000"],
     }
     for context, extensions in needed.items():
         for exten in extensions:

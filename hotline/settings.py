@@ -60,6 +60,19 @@ class EmergencySettings(BaseModel):
     attempts: int = 2
 
 
+class TrunkSettings(BaseModel):
+    """The carrier's SIP trunk: citizens' calls come from it, call-backs go out through it.
+
+    ``match``: the addresses whose INVITEs are citizens' calls (default: the bind address, where
+    a local SBC or the tests' sipp sends from). ``contact``: where outgoing calls go, e.g.
+    ``sip:10.0.0.1:5060``; without it there are no call-backs.
+    """
+
+    match: list[str] = Field(default_factory=list)
+    contact: str | None = None
+    dial_timeout_seconds: int = 45
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
@@ -92,6 +105,7 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
 
     emergency: EmergencySettings = EmergencySettings()
+    trunk: TrunkSettings = TrunkSettings()
     # Speech: model directory, decoder workers, the IVR's speech invitation (asr/settings.py).
     asr: AsrSettings = AsrSettings()
     agents: list[AgentSettings] = Field(

@@ -43,9 +43,8 @@ REQUIRED_FIELDS: dict[str, list[str]] = {
     CallType.INVALID.value: ["question"],
 }
 
-# How a call-back reaches the citizen: the agent's phone rings first, then this is dialled.
-# On a site with a PSTN trunk this names the trunk endpoint; here the citizens' endpoint.
-CALLBACK_DIAL = "PJSIP/{number}@citizens"
+# Where a call-back runs once the agent's phone answers (dialplans/extensions.conf).
+CALLBACK_CONTEXT = "hotline-callback"
 
 AgentOnly = require(Role.AGENT)
 AgentOrLeader = require(Role.AGENT, Role.SHIFT_LEADER)
@@ -244,6 +243,9 @@ async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) 
             session.commit()
             return ticket.caller_number
 
+    settings = request.app.state.settings
+    if not settings.trunk.contact:
+        raise AgentRequestError("未配置外线中继（trunk.contact），无法回拨")
     number = await asyncio.to_thread(load)
     if not number.isdigit():
         raise AgentRequestError("号码不正确，无法回拨")
@@ -251,9 +253,10 @@ async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) 
         {
             "Action": "Originate",
             "Channel": f"PJSIP/{extension}",
-            "Application": "Dial",
-            "Data": CALLBACK_DIAL.format(number=number),
-            "CallerID": f"12345 <{request.app.state.settings.hotline_number}>",
+            "Context": CALLBACK_CONTEXT,
+            "Exten": number,
+            "Priority": "1",
+            "CallerID": f"回拨 <{number}>",
             "Async": "true",
             "Variable": f"HOTLINE_CALLBACK_TICKET={ticket_id}",
         }

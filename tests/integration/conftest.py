@@ -27,6 +27,7 @@ from tests.support.sipp import (
     Step,
     answerer_scenario,
     caller_scenario,
+    citizen_answers_scenario,
     free_port,
     run_scenario,
 )
@@ -38,6 +39,17 @@ class Hotline:
     workdir: Path
     emergency_port: int
     agent_ports: dict[str, int]
+    carrier_port: int
+
+    @classmethod
+    def of(cls, instance: Instance) -> Hotline:
+        return cls(
+            instance.settings,
+            instance.root,
+            instance.emergency_port,
+            instance.agent_ports,
+            instance.carrier_port,
+        )
 
     # HTTP ----------------------------------------------------------------------------------
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -119,6 +131,14 @@ class Hotline:
             port=self.agent_ports[extension],
         )
 
+    def citizen_answers(self, number: str) -> Sipp:
+        """The citizen ``number`` behind the carrier trunk answers a call-back, then hangs up."""
+        return run_scenario(
+            self._dir(f"citizen-{number}"),
+            citizen_answers_scenario(number),
+            port=self.carrier_port,
+        )
+
     def emergency_centre(self, busy: bool = False, calls: int = 1) -> Sipp:
         """110: answers (or is busy for) ``calls`` calls."""
         scenario = BUSY if busy else answerer_scenario(300)
@@ -140,14 +160,10 @@ def finished(sipp: Sipp, timeout: float = 90) -> int:
 SPEECH_SETTINGS = {"model_dir": str(ko_model_dir()), "workers": 1, "job_poll_seconds": 0.5}
 
 
-def _running(instance: Instance) -> Hotline:
-    return Hotline(instance.settings, instance.root, instance.emergency_port, instance.agent_ports)
-
-
 @pytest.fixture(scope="session")
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     with isolated_hotline(tmp_path_factory.mktemp("hotline"), asr=SPEECH_SETTINGS) as instance:
-        yield _running(instance)
+        yield Hotline.of(instance)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +171,7 @@ def listening_hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotl
     """A hotline whose IVR invites callers to say their problem (asr.ivr_invites_speech)."""
     speech = {**SPEECH_SETTINGS, "ivr_invites_speech": True}
     with isolated_hotline(tmp_path_factory.mktemp("listening"), asr=speech) as instance:
-        yield _running(instance)
+        yield Hotline.of(instance)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.asterisk import AsteriskProcess
-from tests.integration.conftest import AGENT_ONE, Hotline, _running, finished
+from tests.integration.conftest import AGENT_ONE, Hotline, finished
 from tests.support.instance import isolated_hotline
 from tests.support.sipp import (
     answerer_scenario,
@@ -32,7 +32,7 @@ def desk_hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
          "password": PASSWORD},
     ]  # fmt: skip
     with isolated_hotline(root, agents=agents, rtp_start=41000, rtp_end=41398) as instance:
-        yield _running(instance)
+        yield Hotline.of(instance)
 
 
 def register(hotline: Hotline, port: int, password: str, expect: int) -> int:

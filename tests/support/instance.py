@@ -32,6 +32,8 @@ class Instance:
     root: Path
     emergency_port: int
     agent_ports: dict[str, int]
+    # Where the carrier trunk sends call-backs (a sipp citizen answers there).
+    carrier_port: int
 
 
 @contextmanager
@@ -40,7 +42,7 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
     if os.geteuid() != 0:
         raise RuntimeError("a real hotline needs root (Asterisk chroot, sipp raw sockets)")
     tcp = lambda: free_port(socket.SOCK_STREAM)  # noqa: E731
-    emergency_port, one, two = free_port(), free_port(), free_port()
+    emergency_port, one, two, carrier = free_port(), free_port(), free_port(), free_port()
     # Below the kernel's ephemeral range (32768 and up), where sipp's media ports come from.
     rtp = 20000 + (os.getpid() % 30) * 400
     config: dict[str, Any] = {
@@ -53,6 +55,7 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
         "rtp_start": rtp,
         "rtp_end": rtp + 398,
         "emergency": {"contact": f"sip:110@127.0.0.1:{emergency_port}", "dial_timeout_seconds": 10},
+        "trunk": {"contact": f"sip:127.0.0.1:{carrier}", "dial_timeout_seconds": 20},
         "agents": [
             {
                 "extension": AGENT_ONE,
@@ -82,7 +85,7 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
     try:
         prepare(settings)
         services.start_all(settings)
-        yield Instance(settings, root, emergency_port, {AGENT_ONE: one, AGENT_TWO: two})
+        yield Instance(settings, root, emergency_port, {AGENT_ONE: one, AGENT_TWO: two}, carrier)
     finally:
         services.stop_all(settings)
         shutil.rmtree(settings.instance_host_dir, ignore_errors=True)

@@ -116,6 +116,53 @@ Content-Length: 0
 </scenario>
 """
 
+CITIZEN_ANSWERS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="a citizen answers a call-back to their number, talks, hangs up">
+  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="^INVITE sip:{number}@" search_in="msg" check_it="true" assign_to="uri"/>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="local"/>
+      <ereg regexp="sip:[^>;]+" search_in="hdr" header="Contact:" assign_to="target"/>
+    </action>
+  </recv>
+  <Reference variables="uri"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:{number}@[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+{sdp}
+]]></send>
+  <recv request="ACK" crlf="true"/>
+  <pause milliseconds="{talk_ms}"/>
+  <send retrans="500"><![CDATA[
+BYE [$target] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$local];tag=[pid]SIPpTag01[call_number]
+To:[$remote]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Contact: <sip:{number}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+
+
+def citizen_answers_scenario(number: str, talk_ms: int = 2000) -> str:
+    """The citizen's phone behind the carrier trunk: only a call to ``number`` succeeds."""
+    return CITIZEN_ANSWERS.format(number=number, talk_ms=talk_ms, sdp=SDP)
+
+
 BUSY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="busy line">
   <recv request="INVITE" crlf="true"/>

@@ -43,9 +43,7 @@ def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     with isolated_hotline(
         tmp_path_factory.mktemp("web-hotline"), asr=speech, rtp_start=42000, rtp_end=42398
     ) as instance:
-        yield Hotline(
-            instance.settings, instance.root, instance.emergency_port, instance.agent_ports
-        )
+        yield Hotline.of(instance)
 
 
 @pytest.fixture(scope="session")

@@ -37,9 +37,7 @@ def admin_hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]
         with db.transaction(db.make_sessionmaker(engine)) as session:
             set_account(session, "admin1", PASSWORD, [Role.ADMIN], display_name="赵管理")
         engine.dispose()
-        yield Hotline(
-            instance.settings, instance.root, instance.emergency_port, instance.agent_ports
-        )
+        yield Hotline.of(instance)
 
 
 def consult_call(hotline: Hotline, key: str, service: str | None = None) -> dict:

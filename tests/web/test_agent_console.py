@@ -131,9 +131,12 @@ def test_pause_and_one_click_call_back_from_the_agents_phone(hotline: Hotline, c
     entry = page.locator("#callbacks li", has_text=number)
     entry.wait_for()
     phone = hotline.phone(AGENT_ONE)
+    citizen = hotline.citizen_answers(number)
     entry.locator("button").click()
     page.wait_for_selector(f"#callbacks li:has-text('{number}') >> text=正在回拨")
-    # Asterisk rang the agent's own phone first (AMI Originate), then dialled the citizen.
+    # Asterisk rang the agent's own phone first (AMI Originate), then the citizen's number
+    # through the carrier trunk; the citizen answered, talked and hung up.
+    assert finished(citizen) == 0, "the citizen was not called back:\n" + citizen.output()
     assert finished(phone) == 0, phone.output()
     hotline.logout(AGENT_ONE)
     assert number not in [t["caller_number"] for t in hotline.api("GET", "/api/callbacks")]

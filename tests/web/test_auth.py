@@ -107,6 +107,16 @@ def test_a_masked_role_gets_masked_numbers_in_the_api(app: TestClient):
     assert app.get("/web/api/callbacks").json()[0]["caller_number"] == "13812345678"
 
 
+def test_a_call_back_without_a_carrier_trunk_says_so(app: TestClient):
+    sign_in(app, "agent1")
+    [row] = app.get("/web/api/callbacks").json()
+    response = app.post(
+        f"/web/api/callbacks/{row['ticket_id']}/call", headers={"Origin": "http://testserver"}
+    )
+    assert response.status_code == 400
+    assert "未配置外线中继" in response.json()["error"]
+
+
 def test_cross_site_writes_are_refused(app: TestClient):
     sign_in(app, "agent1")
     response = app.post(
