@@ -325,6 +325,20 @@ class Dialplan:
         return []
 
 
+StepKey = tuple[str, str, int, str | None, str, str, int]
+
+
+def step_keys(plan: Dialplan) -> set[StepKey]:
+    """Every step as (context, extension, priority, label, application, data, line): the form
+    Asterisk's ``dialplan show`` prints, so what it loaded can be compared with what we read."""
+    return {
+        (s.context, s.exten, s.priority, s.label, s.app, s.data, s.line)
+        for table in plan.steps.values()
+        for steps in table.values()
+        for s in steps
+    }
+
+
 def read_dialplan(conf: ConfFile, problems: list[Problem]) -> Dialplan:
     """Extensions, priorities and labels as pbx_config numbers them."""
     plan = Dialplan({}, {}, {}, {})

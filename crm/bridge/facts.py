@@ -1,13 +1,13 @@
-"""What the running Asterisk accepts, asked through AMI, for checking configuration before a
-reload: its loaded applications and channel types, and the options of each PJSIP object type
-(from Asterisk's own documentation of its configuration, ``config show help``)."""
+"""What the running Asterisk accepts and runs, asked through AMI: before a reload, its loaded
+applications and channel types and the options of each PJSIP object type (from Asterisk's own
+documentation of its configuration, ``config show help``); after one, the dialplan it loaded."""
 
 from __future__ import annotations
 
 import re
 
 from crm.bridge.ami import AmiBridge
-from hotline.confcheck import AsteriskFacts
+from hotline.confcheck import AsteriskFacts, StepKey
 
 # Modules whose object types are configured in pjsip.conf (others have files of their own).
 PJSIP_CONF_MODULES = (
@@ -22,6 +22,12 @@ PJSIP_CONF_MODULES = (
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _APPLICATION = re.compile(r"^\s*([A-Za-z0-9_]+): ")
 _DOC_ITEM = re.compile(r"^([A-Za-z0-9_@-]+)\s+-- ")
+
+_CONTEXT = re.compile(r"^\[ Context '(?P<name>[^']+)' created by '(?P<by>[^']+)' \]")
+_STEP = re.compile(
+    r"^\s*(?:'(?P<exten>[^']+)' =>)?\s*(?:\[(?P<label>[^\]]+)\])?\s*(?P<priority>\d+)\. "
+    r"(?P<app>[A-Za-z0-9_]+)\((?P<data>.*)\)\s+\[extensions\.conf:(?P<line>\d+)\]$"
+)
 
 _pjsip_options: dict[str, frozenset[str]] | None = None  # documentation: fixed per Asterisk
 
@@ -72,3 +78,20 @@ async def asterisk_facts(ami: AmiBridge) -> AsteriskFacts:
     return AsteriskFacts(
         frozenset(applications), frozenset(channel_types), await pjsip_options(ami)
     )
+
+
+async def loaded_dialplan(ami: AmiBridge) -> set[StepKey]:
+    """Every step Asterisk has loaded from extensions.conf (``dialplan show``)."""
+    steps: set[StepKey] = set()
+    context = exten = None
+    for line in await ami.command("dialplan show"):
+        if found := _CONTEXT.match(line):
+            context = found["name"] if found["by"] == "pbx_config" else None
+        elif context and (found := _STEP.match(line)):
+            exten = found["exten"] or exten
+            assert exten is not None
+            steps.add(
+                (context, exten, int(found["priority"]), found["label"], found["app"],
+                 found["data"], int(found["line"]))
+            )  # fmt: skip
+    return steps

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.bridge.facts import asterisk_facts
+from crm.bridge.facts import asterisk_facts, loaded_dialplan
 from crm.domain.access import Role
 from crm.models.workorders import StaffUser
 from crm.services import audit
@@ -37,7 +37,7 @@ from crm.web.accounts import AccountError, set_account
 from crm.web.auth import Staff, require, same_origin
 from crm.web.models import ConfigVersion, WebCredential
 from crm.web.pop import iso
-from hotline import asterisk
+from hotline import asterisk, confcheck
 from hotline.confcheck import Problem
 from hotline.prompts import build_prompts
 from hotline.settings import Settings
@@ -270,6 +270,47 @@ def _put(doc: Document, settings: Settings, text: str) -> None:
         _write_atomically(path, text)
 
 
+def _menu_of(doc: Document, settings: Settings, text: str) -> Menu:
+    return parse_menu(text) if doc.is_menu else load_menu(settings.ivr_menu_file)
+
+
+async def _install(request: Request, doc: Document, text: str, menu: Menu, previous: str) -> None:
+    """Put ``text`` in place, install the configuration and tell Asterisk."""
+    settings = request.app.state.settings
+
+    def install() -> None:
+        if doc.is_menu:
+            build_prompts(
+                menu.prompts,
+                settings.in_chroot(settings.asterisk_prompts_dir),
+                settings.prompts_dir or settings.var_dir / "prompts" / "custom",
+            )
+        _put(doc, settings, text)
+        try:
+            asterisk.install_config(settings, menu)
+        except Exception:
+            _put(doc, settings, previous)  # the file and what Asterisk runs stay in step
+            raise
+
+    await asyncio.to_thread(install)
+    for command in doc.reloads:
+        await request.app.state.agents.ami.command(command)
+
+
+async def _dialplan_loaded(request: Request, attempts: int = 10) -> bool:
+    """True once Asterisk's loaded dialplan is, step for step, the installed extensions.conf."""
+    settings = request.app.state.settings
+    installed = (settings.instance_host_dir / "etc" / "extensions.conf").read_text("utf-8")
+    expected = confcheck.step_keys(
+        confcheck.read_dialplan(confcheck.parse("extensions.conf", installed), [])
+    )
+    for _ in range(attempts):
+        if await loaded_dialplan(request.app.state.agents.ami) == expected:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def apply_document(
     request: Request,
     staff: Staff,
@@ -305,24 +346,19 @@ async def _apply(
     if text == previous:
         raise InvalidInput("内容与正在使用的版本相同，无需生效")
     menu = await _validated(request, doc, text)
-
-    def install() -> None:
-        if doc.is_menu:
-            build_prompts(
-                menu.prompts,
-                settings.in_chroot(settings.asterisk_prompts_dir),
-                settings.prompts_dir or settings.var_dir / "prompts" / "custom",
-            )
-        _put(doc, settings, text)
-        try:
-            asterisk.install_config(settings, menu)
-        except Exception:
-            _put(doc, settings, previous)  # the file and what Asterisk runs stay in step
-            raise
-
-    await asyncio.to_thread(install)
-    for command in doc.reloads:
-        await state.agents.ami.command(command)
+    await _install(request, doc, text, menu, previous)
+    if not await _dialplan_loaded(request):
+        # Asterisk loaded something other than what was checked: back to what ran before.
+        await _install(request, doc, previous, _menu_of(doc, settings, previous), previous)
+        raise Refused(
+            [
+                Problem(
+                    doc.path(settings).name,
+                    None,
+                    "Asterisk 载入的拨号方案与校验结果不一致，已恢复原版本",
+                )
+            ]
+        )
     if doc.is_menu:
         state.agents.menu = menu  # queue sign-in checks the new queues
     diff = "".join(

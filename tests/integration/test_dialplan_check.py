@@ -5,25 +5,22 @@ application, argument and line)."""
 from __future__ import annotations
 
 import asyncio
-import re
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from crm.bridge.ami import AmiBridge
-from crm.bridge.facts import asterisk_facts
+from crm.bridge.facts import asterisk_facts, loaded_dialplan
 from hotline import asterisk, confcheck
-from hotline.asterisk import AsteriskProcess
-from hotline.confcheck import AsteriskFacts
 from ivr.menu import load_menu
 from tests.integration.conftest import Hotline
 
-CONTEXT = re.compile(r"^\[ Context '(?P<name>[^']+)' created by '(?P<by>[^']+)' \]")
-STEP = re.compile(
-    r"^\s*(?:'(?P<exten>[^']+)' =>)?\s*(?:\[(?P<label>[^\]]+)\])?\s*(?P<priority>\d+)\. "
-    r"(?P<app>[A-Za-z0-9_]+)\((?P<data>.*)\)\s+\[extensions\.conf:(?P<line>\d+)\]$"
-)
+T = TypeVar("T")
 
 
-def facts_of(hotline: Hotline) -> AsteriskFacts:
-    async def ask() -> AsteriskFacts:
+def ask(hotline: Hotline, question: Callable[[AmiBridge], Awaitable[T]]) -> T:
+    """One question to the hotline's Asterisk through its AMI, as the CRM asks it."""
+
+    async def run() -> T:
         async def ignore(event: object) -> None:
             return None
 
@@ -31,31 +28,15 @@ def facts_of(hotline: Hotline) -> AsteriskFacts:
         await ami.start()
         try:
             await asyncio.wait_for(ami.connected.wait(), 10)
-            return await asterisk_facts(ami)
+            return await question(ami)
         finally:
             await ami.stop()
 
-    return asyncio.run(ask())
-
-
-def asterisk_dialplan(hotline: Hotline) -> set[tuple[str, str, int, str | None, str, str, int]]:
-    """Every step Asterisk loaded from extensions.conf, from ``dialplan show``."""
-    steps, context, exten = set(), None, None
-    for line in AsteriskProcess(hotline.settings).cli("dialplan show").splitlines():
-        if found := CONTEXT.match(line):
-            context = found["name"] if found["by"] == "pbx_config" else None
-            continue
-        if context and (found := STEP.match(line)):
-            exten = found["exten"] or exten
-            steps.add(
-                (context, exten, int(found["priority"]), found["label"], found["app"],
-                 found["data"], int(found["line"]))
-            )  # fmt: skip
-    return steps
+    return asyncio.run(run())
 
 
 def test_the_running_asterisk_tells_what_it_accepts(hotline: Hotline):
-    facts = facts_of(hotline)
+    facts = ask(hotline, asterisk_facts)
     assert {"dial", "queue", "agi", "mixmonitor", "read", "gotoif", "chanspy"} <= facts.applications
     assert "dail" not in facts.applications
     assert {"pjsip", "local"} <= facts.channel_types
@@ -74,12 +55,6 @@ def test_the_dialplan_is_read_as_asterisk_reads_it(hotline: Hotline):
     problems: list[confcheck.Problem] = []
     plan = confcheck.read_dialplan(confcheck.parse("extensions.conf", running), problems)
     assert problems == []
-    ours = {
-        (s.context, s.exten, s.priority, s.label, s.app, s.data, s.line)
-        for table in plan.steps.values()
-        for steps in table.values()
-        for s in steps
-    }
-    theirs = asterisk_dialplan(hotline)
+    theirs = ask(hotline, loaded_dialplan)
     assert len(theirs) > 30
-    assert ours == theirs
+    assert confcheck.step_keys(plan) == theirs
