@@ -88,7 +88,10 @@ class AmiBridge:
     def _received(self, manager: Manager, message: Mapping[str, str]) -> None:
         headers = dict(message)
         for listener in self.raw_listeners:
-            listener(headers)
+            try:
+                listener(headers)
+            except Exception:  # one listener's failure must not cost the others the event
+                log.exception("AMI: listener failed on %r", headers.get("Event"))
         try:
             self.events.put_nowait(headers)
         except asyncio.QueueFull:

@@ -1,9 +1,26 @@
 """Every CRM model, imported here so Alembic and the app see one metadata."""
 
 from crm.models.base import Base
-from crm.models.calls import AgentState, Alert, Call, IngestedEvent, Ticket, TicketCounter
+from crm.models.calls import (
+    AgentState,
+    Alert,
+    Call,
+    CallbackAttempt,
+    IngestedEvent,
+    Ticket,
+    TicketCounter,
+)
 
-__all__ = ["AgentState", "Alert", "Base", "Call", "IngestedEvent", "Ticket", "TicketCounter"]
+__all__ = [
+    "AgentState",
+    "Alert",
+    "Base",
+    "Call",
+    "CallbackAttempt",
+    "IngestedEvent",
+    "Ticket",
+    "TicketCounter",
+]
 
 # The work-order rules' tables (owned by the domain branch).
 from crm.models.knowledge import KbAnswer, KbArticle, SpecialLineEntry  # noqa: E402

@@ -129,3 +129,21 @@ class AgentState(Base):
     paused: Mapped[bool] = mapped_column(default=False)
     pause_reason: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CallbackAttempt(Base):
+    """One call-back (回拨) of a ticket's caller: who called, when, and how it ended. The ticket
+    leaves the call-back list only when the citizen answered one."""
+
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_extension: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    # Asterisk's DIALSTATUS for the citizen's leg (ANSWER, NOANSWER, BUSY, …), AGENT_NOANSWER
+    # when the agent's own phone was not answered, "calling" until one of those is known.
+    status: Mapped[str] = mapped_column(String(16), default="calling")
+    talk_seconds: Mapped[int | None]

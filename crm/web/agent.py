@@ -1,4 +1,4 @@
-"""The agent console's API: queue sign-in and pause, registering a popped call, call-backs.
+"""The agent console's API: queue sign-in and pause, registering a popped call.
 
 Queue membership goes through ``AgentService`` (AMI); registration, knowledge-base answers and
 dispatch through ``crm.services.orders``. The agent acts only on their own extension.
@@ -6,8 +6,6 @@ dispatch through ``crm.services.orders``. The agent acts only on their own exten
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -15,17 +13,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from crm.agents.http import agent_view
-from crm.agents.services import AgentRequestError
 from crm.domain.access import Role
 from crm.domain.calltypes import CallType
-from crm.models import Ticket
 from crm.models.workorders import Unit
-from crm.services import audit, orders
+from crm.services import orders
 from crm.services.errors import InvalidInput
 from crm.services.orders import RegistrationForm
 from crm.web.auth import NotAllowed, Staff, require, same_origin
-from crm.web.pop import iso
-from crm.web.redact import redact
 from crm.web.text import T
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
@@ -43,9 +37,6 @@ REQUIRED_FIELDS: dict[str, list[str]] = {
     CallType.INVALID.value: ["question"],
 }
 
-# Where a call-back runs once the agent's phone answers (dialplans/extensions.conf).
-CALLBACK_CONTEXT = "hotline-callback"
-
 AgentOnly = require(Role.AGENT)
 AgentOrLeader = require(Role.AGENT, Role.SHIFT_LEADER)
 
@@ -57,7 +48,8 @@ _LABEL = {
 }
 
 
-def _extension(staff: Staff) -> str:
+def agent_extension(staff: Staff) -> str:
+    """The agent's own desk extension; an account without one cannot take or make calls."""
     if not staff.extension:
         raise NotAllowed(T["no_extension"])
     return staff.extension
@@ -65,7 +57,7 @@ def _extension(staff: Staff) -> str:
 
 def _agent_view(request: Request, staff: Staff) -> dict[str, Any]:
     service = request.app.state.agents
-    extension = _extension(staff)
+    extension = agent_extension(staff)
     state = next((s for s in service.states() if s.extension == extension), None)
     view = agent_view(service, extension, state)
     view["queue_labels"] = {
@@ -92,14 +84,14 @@ def _wallboard_changed(request: Request) -> None:
 
 @router.post("/agent/sign-in")
 async def sign_in(body: SignIn, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
-    await request.app.state.agents.login(_extension(staff), body.queues)
+    await request.app.state.agents.login(agent_extension(staff), body.queues)
     _wallboard_changed(request)
     return _agent_view(request, staff)
 
 
 @router.post("/agent/sign-out")
 async def sign_out(request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
-    await request.app.state.agents.logout(_extension(staff))
+    await request.app.state.agents.logout(agent_extension(staff))
     _wallboard_changed(request)
     return _agent_view(request, staff)
 
@@ -111,7 +103,7 @@ class PauseIn(BaseModel):
 
 @router.post("/agent/pause")
 async def pause(body: PauseIn, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
-    await request.app.state.agents.pause(_extension(staff), body.paused, body.reason)
+    await request.app.state.agents.pause(agent_extension(staff), body.paused, body.reason)
     _wallboard_changed(request)
     return _agent_view(request, staff)
 
@@ -200,73 +192,3 @@ def units(request: Request, staff: Staff = require(*Role)) -> list[dict[str, Any
     with request.app.state.sessions() as session:
         rows = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name))
         return [{"id": u.id, "name": u.name, "member": u.is_member} for u in rows]
-
-
-@router.get("/callbacks")
-def callbacks(
-    request: Request,
-    staff: Staff = require(Role.AGENT, Role.SHIFT_LEADER, Role.SUPERVISOR, Role.HOTLINE_LEADER),
-) -> list[dict[str, Any]]:
-    """未接来电回拨: the same list as GET /api/callbacks, redacted for the viewer."""
-    with request.app.state.sessions() as session:
-        query = (
-            select(Ticket)
-            .where(Ticket.callback_needed.is_(True), Ticket.callback_done_at.is_(None))
-            .order_by(Ticket.created_at)
-            .limit(200)
-        )
-        rows = [
-            {
-                "ticket_id": t.id,
-                "number": t.number,
-                "caller_number": t.caller_number,
-                "created_at": iso(t.created_at),
-                "outcome": t.call.outcome if t.call else None,
-                "ivr_choice": t.call.ivr_choice if t.call else None,
-            }
-            for t in session.scalars(query)
-        ]
-    return redact(staff.viewer, rows)
-
-
-@router.post("/callbacks/{ticket_id}/call")
-async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
-    """One click: Asterisk rings the agent's phone, then dials the citizen (AMI Originate)."""
-    extension = _extension(staff)
-
-    def load() -> str:
-        with request.app.state.sessions() as session:
-            ticket = orders.get_ticket(session, ticket_id)
-            audit.record(
-                session, staff.username, "call_back", "ticket", ticket.id, extension=extension
-            )
-            session.commit()
-            return ticket.caller_number
-
-    settings = request.app.state.settings
-    if not settings.trunk.contact:
-        raise AgentRequestError("未配置外线中继（trunk.contact），无法回拨")
-    number = await asyncio.to_thread(load)
-    if not number.isdigit():
-        raise AgentRequestError("号码不正确，无法回拨")
-    await request.app.state.agents.ami.action(
-        {
-            "Action": "Originate",
-            "Channel": f"PJSIP/{extension}",
-            "Context": CALLBACK_CONTEXT,
-            "Exten": number,
-            "Priority": "1",
-            "CallerID": f"回拨 <{number}>",
-            "Async": "true",
-            "Variable": f"HOTLINE_CALLBACK_TICKET={ticket_id}",
-        }
-    )
-
-    def done() -> None:
-        with request.app.state.sessions() as session:
-            ticket = orders.get_ticket(session, ticket_id)
-            ticket.callback_done_at = datetime.now(UTC)
-            session.commit()
-
-    await asyncio.to_thread(done)
-    return {"ok": True, "ticket_id": ticket_id, "message": T["calling_back"]}

@@ -193,8 +193,13 @@ class Hub:
 
         alert = await asyncio.to_thread(load)
         if alert is not None:
-            for console in list(self.consoles):
-                console.push({"type": "emergency", "alert": alert})
+            self.broadcast({"type": "emergency", "alert": alert})
+
+    def broadcast(self, frame: dict[str, Any], *roles: Role) -> None:
+        """A frame to every signed-in console of these roles (every console when none)."""
+        for console in list(self.consoles):
+            if not roles or console.staff.has(*roles):
+                console.push(frame)
 
     def wallboard_soon(self) -> None:
         """Coalesce bursts of events into one wallboard computation a moment later."""

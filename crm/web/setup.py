@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from crm.web import admin, agent, leader, pages, supervisor
+from crm.web import admin, agent, callbacks, leader, pages, supervisor
 from crm.web.auth import NotAllowed, NotSignedIn, session_key
 from crm.web.live import Hub
 
@@ -20,8 +21,9 @@ def include_web(app: FastAPI) -> None:
     state.web_key = session_key(state.settings.var_dir)
     state.web_hub = Hub(state)
     state.agents.ami.raw_listeners.append(state.web_hub.ami_event)
+    state.agents.ami.raw_listeners.append(partial(callbacks.on_ami_event, state))
     app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")
-    for module in (pages, agent, leader, supervisor, admin):
+    for module in (pages, agent, callbacks, leader, supervisor, admin):
         app.include_router(module.router)
 
     async def not_signed_in(request: Request, exc: Exception) -> Response:

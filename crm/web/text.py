@@ -66,6 +66,7 @@ T: dict[str, str] = {
     "call_back": "回拨",
     "calling_back": "正在回拨，请接听话机",
     "no_callbacks": "暂无需要回拨的来电",
+    "called_back_n": "已回拨 {n} 次",
     "recordings": "录音查询",
     "date_from": "开始日期",
     "date_to": "结束日期",

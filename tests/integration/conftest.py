@@ -139,6 +139,10 @@ class Hotline:
             port=self.carrier_port,
         )
 
+    def citizen_busy(self) -> Sipp:
+        """The citizen behind the carrier trunk is on another call: 486 Busy Here."""
+        return run_scenario(self._dir("citizen-busy"), BUSY, port=self.carrier_port)
+
     def emergency_centre(self, busy: bool = False, calls: int = 1) -> Sipp:
         """110: answers (or is busy for) ``calls`` calls."""
         scenario = BUSY if busy else answerer_scenario(300)

@@ -4,39 +4,15 @@ application, argument and line)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from crm.bridge.ami import AmiBridge
 from crm.bridge.facts import asterisk_facts, loaded_dialplan
 from hotline import asterisk, confcheck
 from ivr.menu import load_menu
 from tests.integration.conftest import Hotline
-
-T = TypeVar("T")
-
-
-def ask(hotline: Hotline, question: Callable[[AmiBridge], Awaitable[T]]) -> T:
-    """One question to the hotline's Asterisk through its AMI, as the CRM asks it."""
-
-    async def run() -> T:
-        async def ignore(event: object) -> None:
-            return None
-
-        ami = AmiBridge(hotline.settings, ignore)
-        await ami.start()
-        try:
-            await asyncio.wait_for(ami.connected.wait(), 10)
-            return await question(ami)
-        finally:
-            await ami.stop()
-
-    return asyncio.run(run())
+from tests.support.aio import ask
 
 
 def test_the_running_asterisk_tells_what_it_accepts(hotline: Hotline):
-    facts = ask(hotline, asterisk_facts)
+    facts = ask(hotline.settings, asterisk_facts)
     assert {"dial", "queue", "agi", "mixmonitor", "read", "gotoif", "chanspy"} <= facts.applications
     assert "dail" not in facts.applications
     assert {"pjsip", "local"} <= facts.channel_types
@@ -55,6 +31,6 @@ def test_the_dialplan_is_read_as_asterisk_reads_it(hotline: Hotline):
     problems: list[confcheck.Problem] = []
     plan = confcheck.read_dialplan(confcheck.parse("extensions.conf", running), problems)
     assert problems == []
-    theirs = ask(hotline, loaded_dialplan)
+    theirs = ask(hotline.settings, loaded_dialplan)
     assert len(theirs) > 30
     assert confcheck.step_keys(plan) == theirs

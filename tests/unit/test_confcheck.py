@@ -97,7 +97,7 @@ def test_a_broken_line_is_refused_at_the_line_it_was_written(
     text = edited(name, old, new)
     facts = AsteriskFacts(
         frozenset({"noop", "set", "answer", "mixmonitor", "agi", "goto", "gotoif", "dial",
-                   "queue", "hangup", "read", "return", "playback"}),
+                   "queue", "hangup", "read", "return", "playback", "userevent"}),
         frozenset({"pjsip", "local"}),
         {"transport": frozenset({"type", "protocol", "bind"})},
     )  # fmt: skip

@@ -3,12 +3,12 @@ difference is caught (the real Asterisk's side: tests/integration/test_dialplan_
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
 from crm.bridge.facts import loaded_dialplan
 from crm.web.admin import _dialplan_loaded
+from tests.support.aio import run
 
 INSTALLED = """[general]
 static = yes
@@ -47,16 +47,16 @@ def request_for(tmp_path: Path, output: list[str]) -> SimpleNamespace:
 
 
 def test_dialplan_show_is_read_step_by_step():
-    assert asyncio.run(loaded_dialplan(FakeAmi(SHOW))) == {
+    assert run(loaded_dialplan(FakeAmi(SHOW))) == {
         ("hotline-route", "queue", 1, None, "NoOp", "queue", 5),
         ("hotline-route", "queue", 2, "go", "Queue", "hotline-general", 6),
     }
 
 
 def test_the_loaded_dialplan_matches_what_was_installed(tmp_path: Path):
-    assert asyncio.run(_dialplan_loaded(request_for(tmp_path, SHOW)))
+    assert run(_dialplan_loaded(request_for(tmp_path, SHOW)))
 
 
 def test_a_step_asterisk_loaded_differently_is_caught(tmp_path: Path):
     other = [line.replace("hotline-general", "hotline-help") for line in SHOW]
-    assert not asyncio.run(_dialplan_loaded(request_for(tmp_path, other), attempts=2))
+    assert not run(_dialplan_loaded(request_for(tmp_path, other), attempts=2))

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from crm import db
-from crm.models import Ticket
+from crm.models import CallbackAttempt, Ticket
 from crm.models.workorders import TicketDetail, WorkOrder
 from tests.integration.conftest import AGENT_ONE, Hotline, finished
 
@@ -130,13 +130,37 @@ def test_pause_and_one_click_call_back_from_the_agents_phone(hotline: Hotline, c
 
     entry = page.locator("#callbacks li", has_text=number)
     entry.wait_for()
+    # First try: the citizen's line is busy. The ticket stays on the list, with the attempt.
     phone = hotline.phone(AGENT_ONE)
-    citizen = hotline.citizen_answers(number)
+    citizen = hotline.citizen_busy()
     entry.locator("button").click()
     page.wait_for_selector(f"#callbacks li:has-text('{number}') >> text=正在回拨")
-    # Asterisk rang the agent's own phone first (AMI Originate), then the citizen's number
-    # through the carrier trunk; the citizen answered, talked and hung up.
+    assert finished(citizen) == 0, "the citizen was not called:\n" + citizen.output()
+    assert finished(phone) == 0, phone.output()
+    page.wait_for_selector(f"#callbacks li:has-text('{number}') >> text=已回拨 1 次：对方忙")
+    assert number in [t["caller_number"] for t in hotline.api("GET", "/api/callbacks")]
+
+    # Again: Asterisk rings the agent's own phone (AMI Originate), then the citizen's number
+    # through the carrier trunk; the citizen answers, talks and hangs up: off the list.
+    phone = hotline.phone(AGENT_ONE)
+    citizen = hotline.citizen_answers(number)
+    page.locator("#callbacks li", has_text=number).locator("button").click()
     assert finished(citizen) == 0, "the citizen was not called back:\n" + citizen.output()
     assert finished(phone) == 0, phone.output()
+    page.wait_for_function(
+        f"!document.getElementById('callbacks').textContent.includes('{number}')"
+    )
+    with db.transaction(db.make_sessionmaker(db.make_engine(hotline.settings.db_url))) as s:
+        attempts = s.scalars(
+            select(CallbackAttempt)
+            .join(Ticket, Ticket.id == CallbackAttempt.ticket_id)
+            .where(Ticket.caller_number == number)
+            .order_by(CallbackAttempt.id)
+        ).all()
+        assert [(a.status, a.agent_extension) for a in attempts] == [
+            ("BUSY", AGENT_ONE),
+            ("ANSWER", AGENT_ONE),
+        ]
+        assert attempts[1].talk_seconds is not None and attempts[1].talk_seconds >= 1
     hotline.logout(AGENT_ONE)
     assert number not in [t["caller_number"] for t in hotline.api("GET", "/api/callbacks")]

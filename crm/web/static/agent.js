@@ -90,6 +90,8 @@ async function loadCallbacks() {
   const rows = await api("GET", "/web/api/callbacks");
   $("#callbacks").replaceChildren(...(rows.length ? rows.map((r) => li(
     el("b", {}, r.caller_number), " ", fmtTime(r.created_at), " ",
+    r.attempts ? el("span", { class: "muted", "data-attempts": r.attempts },
+      `${T.called_back_n.replace("{n}", r.attempts)}：${r.last_status_label} `) : "",
     el("button", { class: "link", "data-ticket": r.ticket_id, onclick: async (ev) => {
       try { const res = await api("POST", `/web/api/callbacks/${r.ticket_id}/call`); ev.target.replaceWith(res.message); }
       catch (e) { alert(e.message); }
@@ -113,6 +115,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       showKb(hits.filter((h) => h.kind === "kb"), hits.filter((h) => h.kind === "line"));
     }, 250);
   });
+  Live.on("callbacks", () => loadCallbacks());
   Live.on("pop", ({ pop }) => { pop._received_at = Date.now() / 1000; drawPop(pop); });
   try {
     AGENT = await api("GET", "/web/api/agent");

@@ -1,0 +1,83 @@
+"""Call-back results: read from Asterisk's events (odd ones ignored), stored once, and the
+ticket off the list only when the citizen answered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.models import CallbackAttempt, Ticket
+from crm.web.callbacks import AGENT_NO_ANSWER, record_result, result_of, status_label
+
+
+@pytest.mark.parametrize(
+    ("headers", "result"),
+    [
+        (
+            {"Event": "UserEvent", "UserEvent": "HotlineCallback", "Attempt": "7",
+             "Status": "ANSWER", "Talk": "12"},
+            (7, "ANSWER", 12),
+        ),
+        (
+            {"Event": "UserEvent", "UserEvent": "HotlineCallback", "Attempt": "8", "Status": "",
+             "Talk": ""},
+            (8, "", None),
+        ),
+        (
+            {"Event": "OriginateResponse", "Response": "Failure",
+             "ActionID": "hotline-callback-9"},
+            (9, AGENT_NO_ANSWER, None),
+        ),
+        ({"Event": "OriginateResponse", "Response": "Success",
+          "ActionID": "hotline-callback-9"}, None),
+        ({"Event": "OriginateResponse", "Response": "Failure", "ActionID": "other-9"}, None),
+        ({"Event": "UserEvent", "UserEvent": "Other", "Attempt": "1"}, None),
+        ({"Event": "UserEvent", "UserEvent": "HotlineCallback", "Attempt": "x; DROP"}, None),
+        ({"Event": "UserEvent", "UserEvent": "HotlineCallback"}, None),
+        ({"Event": "Hangup"}, None),
+    ],
+)  # fmt: skip
+def test_results_are_read_from_asterisks_events(headers, result):
+    assert result_of(headers) == result
+
+
+def ticket_with_attempt(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    with sessions() as session:
+        ticket = Ticket(
+            number="20261128-0009",
+            caller_number="13800138000",
+            callback_needed=True,
+            created_at=datetime.now(UTC),
+        )
+        session.add(ticket)
+        session.flush()
+        attempt = CallbackAttempt(
+            ticket_id=ticket.id, agent_extension="8001", number=ticket.caller_number
+        )
+        session.add(attempt)
+        session.commit()
+        return ticket.id, attempt.id
+
+
+def test_an_unanswered_call_back_keeps_the_ticket_on_the_list(sessions):
+    ticket_id, attempt_id = ticket_with_attempt(sessions)
+    state = SimpleNamespace(sessions=sessions)
+    assert record_result(state, attempt_id, "BUSY", None)
+    assert not record_result(state, attempt_id, "ANSWER", 5)  # a result is stored once
+    assert not record_result(state, 999, "ANSWER", 5)
+    with sessions() as session:
+        assert session.get(CallbackAttempt, attempt_id).status == "BUSY"
+        assert session.get(Ticket, ticket_id).callback_done_at is None
+    assert status_label("BUSY") == "对方忙" and status_label("") == "未接通"
+
+
+def test_an_answered_call_back_takes_the_ticket_off_the_list(sessions):
+    ticket_id, attempt_id = ticket_with_attempt(sessions)
+    assert record_result(SimpleNamespace(sessions=sessions), attempt_id, "ANSWER", 42)
+    with sessions() as session:
+        attempt = session.get(CallbackAttempt, attempt_id)
+        assert (attempt.status, attempt.talk_seconds) == ("ANSWER", 42)
+        assert session.get(Ticket, ticket_id).callback_done_at is not None
