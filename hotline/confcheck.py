@@ -70,7 +70,7 @@ class Section:
     name: str
     line: int
     template: bool = False
-    bases: list[str] = field(default_factory=list)
+    appended: bool = False  # ``[name](+)``: more of an earlier section, not a new object
     entries: list[Entry] = field(default_factory=list)
     inherited: list[Entry] = field(default_factory=list)
 
@@ -195,17 +195,19 @@ def _section(
     for option in (o.strip() for o in rest[1:-1].split(",")):
         if option == "!":
             section.template = True
-        elif option == "+":
+        elif option == "+":  # more of an earlier section: it keeps what that one had
+            section.appended = True
             if section.name not in known:
                 problems.append(
                     Problem(name, number, f"要追加的节 [{section.name}] 在此之前不存在")
                 )
+            else:
+                section.inherited += known[section.name].all_entries
         elif option:
             base = known.get(option)
             if base is None:
                 problems.append(Problem(name, number, f"要继承的模板 [{option}] 在此之前不存在"))
                 continue
-            section.bases.append(option)
             section.inherited += base.all_entries
     return section
 
@@ -492,7 +494,7 @@ def _check_pjsip(files: Telephony, plan: Dialplan, facts: AsteriskFacts | None) 
             line = section.values("type")[-1].line
             problems.append(Problem(name, line, f"[{section.name}] 的类型 '{kind}' 不存在"))
             continue
-        if not section.template:
+        if not section.template and not section.appended:
             if (kind, section.name) in seen:
                 problems.append(Problem(name, section.line, f"{kind} [{section.name}] 重复定义"))
             seen.add((kind, section.name))

@@ -179,6 +179,15 @@ def test_comments_and_escapes_follow_asterisk():
     assert "不支持指令" in parse("x.conf", "#include other.conf\n").problems[0].message
 
 
+def test_a_section_continued_with_plus_keeps_its_type(settings: Settings):
+    text = shipped_template("pjsip.conf")
+    text += "\n[transport-udp](+)\nlocal_net = 10.0.0.0/8\n"
+    assert problems_with(settings, "pjsip.conf", text) == []
+    text += "\n[transport-udp]\ntype = transport\nprotocol = udp\n"
+    [problem] = problems_with(settings, "pjsip.conf", text)
+    assert "重复定义" in problem.message
+
+
 def test_templates_are_inherited_and_not_objects():
     conf = parse("p.conf", "[t](!)\ntype = endpoint\nallow = alaw\n[e](t)\ncontext = c\n")
     assert [s.name for s in conf.real_sections()] == ["e"]
