@@ -147,3 +147,5 @@ class CallbackAttempt(Base):
     # when the agent's own phone was not answered, "calling" until one of those is known.
     status: Mapped[str] = mapped_column(String(16), default="calling")
     talk_seconds: Mapped[int | None]
+    # As Asterisk sees it, like Call.recording_path.
+    recording_path: Mapped[str | None] = mapped_column(String(512))

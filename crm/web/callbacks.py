@@ -153,7 +153,13 @@ async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) 
     }
 
 
-def record_result(state: Any, attempt_id: int, status: str, talk_seconds: int | None) -> bool:
+def record_result(
+    state: Any,
+    attempt_id: int,
+    status: str,
+    talk_seconds: int | None,
+    recording: str | None = None,
+) -> bool:
     """The attempt's result, once; an answered call-back takes the ticket off the list.
     False when the attempt is unknown or already has its result."""
     with state.sessions() as session:
@@ -163,6 +169,7 @@ def record_result(state: Any, attempt_id: int, status: str, talk_seconds: int | 
         attempt.status = status or "FAILED"
         attempt.ended_at = datetime.now(UTC)
         attempt.talk_seconds = talk_seconds
+        attempt.recording_path = recording
         if status == ANSWERED:
             ticket = session.get(Ticket, attempt.ticket_id)
             assert ticket is not None
@@ -171,9 +178,12 @@ def record_result(state: Any, attempt_id: int, status: str, talk_seconds: int | 
         return True
 
 
-def result_of(headers: Mapping[str, str]) -> tuple[int, str, int | None] | None:
-    """(attempt, status, talk seconds) from the dialplan's UserEvent or from Asterisk's
-    OriginateResponse when the agent's phone did not answer; None for any other event."""
+Result = tuple[int, str, int | None, str | None]
+
+
+def result_of(headers: Mapping[str, str]) -> Result | None:
+    """(attempt, status, talk seconds, recording) from the dialplan's UserEvent, or from
+    Asterisk's OriginateResponse when the agent's phone did not answer; None for any other."""
     event = headers.get("Event")
     if event == "UserEvent" and headers.get("UserEvent") == "HotlineCallback":
         attempt, status, talk = (
@@ -182,17 +192,18 @@ def result_of(headers: Mapping[str, str]) -> tuple[int, str, int | None] | None:
             headers.get("Talk"),
         )
         talk_seconds = int(talk) if talk and talk.isdigit() else None
+        recording = headers.get("Recording") or None
     elif event == "OriginateResponse" and headers.get("Response") == "Failure":
         attempt = (headers.get("ActionID") or "").removeprefix(ACTION_PREFIX)
         if not headers.get("ActionID", "").startswith(ACTION_PREFIX):
             return None
-        status, talk_seconds = AGENT_NO_ANSWER, None
+        status, talk_seconds, recording = AGENT_NO_ANSWER, None, None
     else:
         return None
     if not attempt or not attempt.isdigit():
         log.warning("call-back result without a valid attempt: %r", dict(headers))
         return None
-    return int(attempt), status.strip().upper(), talk_seconds
+    return int(attempt), status.strip().upper(), talk_seconds, recording
 
 
 def on_ami_event(state: Any, headers: Mapping[str, str]) -> None:

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, selectinload
 from crm.domain.access import OrderVisibility, Role, can_read, read_must_be_audited
 from crm.domain.calltypes import CallType
 from crm.domain.workcalendar import CHINA_TZ
-from crm.models import Call, Ticket, TranscriptionJob
+from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
 from crm.models.workorders import TicketDetail
 from crm.services import audit
 from crm.services.errors import Forbidden, InvalidInput, NotFound
 from crm.web.auth import Staff, require, same_origin
+from crm.web.callbacks import status_label
 from crm.web.pop import iso
 from crm.web.redact import redact
 
@@ -35,7 +36,10 @@ CHUNK = 64 * 1024
 
 
 def _visibility(session: Session, call: Call) -> OrderVisibility:
-    ticket = call.ticket
+    return _ticket_visibility(session, call.ticket)
+
+
+def _ticket_visibility(session: Session, ticket: Ticket | None) -> OrderVisibility:
     detail = session.get(TicketDetail, ticket.id) if ticket else None
     kind = (
         detail.call_type
@@ -90,7 +94,9 @@ def recordings(
         query = query.where(*(TranscriptionJob.search_text.contains(w) for w in words))
     out = []
     with request.app.state.sessions() as session:
-        for call, job in session.execute(query):
+        found = list(session.execute(query))
+        callbacks = _callbacks_of(session, [c.ticket.id for c, _ in found if c.ticket])
+        for call, job in found:
             vis = _visibility(session, call)
             if not can_read(staff.viewer, vis):
                 continue
@@ -107,11 +113,33 @@ def recordings(
                     "talk_seconds": call.talk_seconds,
                     "outcome": call.outcome,
                     "transcript": job.status if job else None,
+                    "callbacks": callbacks.get(ticket.id, []) if ticket else [],
                     "_confidential": vis.call_type is CallType.REPORT,
                     "_reviewer": vis.assigned_reviewer,
                 }
             )
     return redact(staff.viewer, out)
+
+
+def _callbacks_of(session: Session, ticket_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each ticket's call-backs (回拨), oldest first, for the recording they follow."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for a in session.scalars(
+        select(CallbackAttempt)
+        .where(CallbackAttempt.ticket_id.in_(ticket_ids))
+        .order_by(CallbackAttempt.id)
+    ):
+        out.setdefault(a.ticket_id, []).append(
+            {
+                "id": a.id,
+                "started_at": iso(a.started_at),
+                "agent": a.agent_extension,
+                "status_label": status_label(a.status),
+                "talk_seconds": a.talk_seconds,
+                "recorded": a.recording_path is not None,
+            }
+        )
+    return out
 
 
 def _readable_call(session: Session, uniqueid: str, staff: Staff, action: str) -> Call:
@@ -138,16 +166,58 @@ def _readable_call(session: Session, uniqueid: str, staff: Staff, action: str) -
     return call
 
 
+def _starts_play(request: Request) -> bool:
+    """A player asks for the start once per play; seeks ask for later ranges."""
+    header = request.headers.get("range")
+    return header is None or header.replace(" ", "") in ("bytes=0-", "bytes=0-1")
+
+
 @router.get("/recordings/{uniqueid}/audio")
 def audio(uniqueid: str, request: Request, staff: Staff = Listeners) -> Response:
     """The mixed recording; answers Range requests so the player can seek."""
-    header = request.headers.get("range")
-    starts_play = header is None or header.replace(" ", "") in ("bytes=0-", "bytes=0-1")
     with request.app.state.sessions() as session:
-        call = _readable_call(session, uniqueid, staff, "play" if starts_play else "seek")
-        path: Path = request.app.state.settings.in_chroot(call.recording_path)
-    if not path.is_file():
-        raise NotFound("录音文件", uniqueid)
+        call = _readable_call(session, uniqueid, staff, "play" if _starts_play(request) else "seek")
+        recording = call.recording_path
+    assert recording is not None  # _readable_call answers 404 for a call without one
+    return _audio_response(request, recording, uniqueid)
+
+
+@router.get("/callbacks/attempts/{attempt_id}/audio")
+def callback_audio(attempt_id: int, request: Request, staff: Staff = Listeners) -> Response:
+    """A call-back's recording, under the same rules as its ticket's call."""
+    with request.app.state.sessions() as session:
+        attempt = session.get(CallbackAttempt, attempt_id)
+        if attempt is None or not attempt.recording_path:
+            raise NotFound("回拨录音", attempt_id)
+        ticket = session.get(Ticket, attempt.ticket_id)
+        vis = _ticket_visibility(session, ticket)
+        if not can_read(staff.viewer, vis):
+            audit.record(session, staff.username, "read_denied", "callback", attempt_id)
+            session.commit()
+            raise Forbidden("举报件仅热线负责人和指定审核人员可以查看。")
+        if _starts_play(request):
+            audit.record(
+                session,
+                staff.username,
+                "play_recording",
+                "callback",
+                attempt_id,
+                ticket=ticket.number if ticket else None,
+            )
+            session.commit()
+        recording = attempt.recording_path
+    return _audio_response(request, recording, f"callback-{attempt_id}")
+
+
+def _audio_response(request: Request, recording: str, name: str) -> Response:
+    """A WAV from the recordings folder, whole or the byte range asked for."""
+    settings = request.app.state.settings
+    folder = settings.in_chroot(settings.recordings_dir).resolve()
+    path: Path = settings.in_chroot("/" + recording.lstrip("/")).resolve()
+    # Only recordings are served, whatever a row says.
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise NotFound("录音文件", name)
+    header = request.headers.get("range")
     size = path.stat().st_size
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-store"}
     start, end, status = 0, size - 1, 200

@@ -33,4 +33,4 @@ def test_an_originate_the_agents_side_fails_is_reported_for_its_attempt(hotline:
 
     headers = ask(hotline.settings, originate)
     assert headers["Response"] == "Failure"
-    assert result_of(headers) == (424242, AGENT_NO_ANSWER, None)
+    assert result_of(headers) == (424242, AGENT_NO_ANSWER, None, None)

@@ -18,18 +18,18 @@ from crm.web.callbacks import AGENT_NO_ANSWER, record_result, result_of, status_
     [
         (
             {"Event": "UserEvent", "UserEvent": "HotlineCallback", "Attempt": "7",
-             "Status": "ANSWER", "Talk": "12"},
-            (7, "ANSWER", 12),
+             "Status": "ANSWER", "Talk": "12", "Recording": "/srv/r/callback-1.wav"},
+            (7, "ANSWER", 12, "/srv/r/callback-1.wav"),
         ),
         (
             {"Event": "UserEvent", "UserEvent": "HotlineCallback", "Attempt": "8", "Status": "",
              "Talk": ""},
-            (8, "", None),
+            (8, "", None, None),
         ),
         (
             {"Event": "OriginateResponse", "Response": "Failure",
              "ActionID": "hotline-callback-9"},
-            (9, AGENT_NO_ANSWER, None),
+            (9, AGENT_NO_ANSWER, None, None),
         ),
         ({"Event": "OriginateResponse", "Response": "Success",
           "ActionID": "hotline-callback-9"}, None),

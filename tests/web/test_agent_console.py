@@ -162,5 +162,28 @@ def test_pause_and_one_click_call_back_from_the_agents_phone(hotline: Hotline, c
             ("ANSWER", AGENT_ONE),
         ]
         assert attempts[1].talk_seconds is not None and attempts[1].talk_seconds >= 1
+        answered = attempts[1]
     hotline.logout(AGENT_ONE)
     assert number not in [t["caller_number"] for t in hotline.api("GET", "/api/callbacks")]
+
+    # The call-back was recorded; a supervisor plays it under the call it followed.
+    assert answered.recording_path
+    assert hotline.settings.in_chroot(answered.recording_path).stat().st_size > 16_000
+    qc = console("qc1").open("/web/supervisor")
+    qc.wait_for_selector("body[data-ready='1']")
+    qc.fill("input[name=number]", number)
+    qc.click("#btn-search")
+    qc.wait_for_function("document.querySelectorAll('#rec-rows tr').length === 1")
+    qc.click("#rec-rows tr")
+    qc.wait_for_function("document.querySelectorAll('#callbacks-of li').length === 2")
+    assert "对方忙" in qc.text_content("#callbacks-of li:first-child")
+    qc.click(f"#callbacks-of li[data-attempt='{answered.id}'] button[data-action=play-callback]")
+    qc.wait_for_function("document.getElementById('player').duration > 1")
+    src = qc.eval_on_selector("#player", "p => p.src")
+    assert src.endswith(f"/web/api/callbacks/attempts/{answered.id}/audio")
+    status, kind = qc.evaluate(
+        "(src) => fetch(src, { headers: { Range: 'bytes=100-199' } })"
+        ".then((r) => [r.status, r.headers.get('content-type')])",
+        src,
+    )
+    assert (status, kind) == (206, "audio/wav")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from crm import db
 from crm.app import create_app
 from crm.domain.access import Role, Viewer
-from crm.models import AuditEntry, Ticket
+from crm.models import AuditEntry, CallbackAttempt, Ticket
 from crm.web.accounts import AccountError, set_account
 from crm.web.auth import COOKIE, read_cookie
 from crm.web.cli import create_admin
@@ -115,6 +115,24 @@ def test_a_call_back_without_a_carrier_trunk_says_so(app: TestClient):
     )
     assert response.status_code == 400
     assert "未配置外线中继" in response.json()["error"]
+
+
+def test_only_files_in_the_recordings_folder_are_served(app: TestClient):
+    with db.transaction(app.app.state.sessions) as session:
+        ticket = session.scalars(select(Ticket)).first()
+        attempt = CallbackAttempt(
+            ticket_id=ticket.id,
+            agent_extension="8001",
+            number=ticket.caller_number,
+            status="ANSWER",
+            recording_path="/../../../../etc/passwd",
+        )
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+    sign_in(app, "qc1")
+    response = app.get(f"/web/api/callbacks/attempts/{attempt_id}/audio")
+    assert response.status_code == 404 and "root:" not in response.text
 
 
 def test_cross_site_writes_are_refused(app: TestClient):

@@ -1,4 +1,4 @@
-"""call-backs: every attempt with its agent, time and result
+"""call-backs: every attempt with its agent, time, result and recording
 
 Revision ID: cb01
 Revises: web01
@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("ended_at", UTCDateTime(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("talk_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_path", sa.String(length=512), nullable=True),
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name=op.f("fk_callback_attempts_ticket_id_tickets")
         ),

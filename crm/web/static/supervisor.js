@@ -42,6 +42,7 @@ async function open(rec, row) {
   const player = $("#player");
   player.src = `/web/api/recordings/${encodeURIComponent(rec.uniqueid)}/audio`;
   $("#now-playing").textContent = `${rec.caller_number} · ${fmtTime(rec.started_at)} · ${rec.ticket || ""}`;
+  drawCallbacks(rec);
   const data = await api("GET", `/web/api/recordings/${encodeURIComponent(rec.uniqueid)}/transcript`);
   WORDS = [];
   const box = $("#transcript");
@@ -52,6 +53,20 @@ async function open(rec, row) {
       WORDS.push({ span, start: w.start, end: w.end });
       return span;
     }))));
+}
+
+// The ticket's call-backs (回拨) under the call they follow; each plays in the same player.
+function drawCallbacks(rec) {
+  $("#callbacks-of").replaceChildren(...(rec.callbacks || []).map((c) => el("li", { "data-attempt": c.id },
+    `${T.call_back} ${fmtTime(c.started_at)} · ${T.agent} ${c.agent} · ${c.status_label} · ${fmtSecs(c.talk_seconds)} `,
+    c.recorded ? el("button", { class: "link", "data-action": "play-callback", onclick: () => {
+      const player = $("#player");
+      player.src = `/web/api/callbacks/attempts/${c.id}/audio`;
+      player.play().catch(() => {});
+      $("#now-playing").textContent = `${T.call_back} ${rec.caller_number} · ${fmtTime(c.started_at)}`;
+      WORDS = [];
+      $("#transcript").replaceChildren(el("p", { class: "muted" }, T.no_transcript));
+    } }, T.play) : "")));
 }
 
 function highlight() {
@@ -84,6 +99,7 @@ document.addEventListener("DOMContentLoaded", () => {
       el("section", { class: "card" },
         el("h2", {}, T.play, " ", el("span", { class: "muted", id: "now-playing" })),
         el("audio", { id: "player", controls: true, preload: "metadata", style: "width:100%" }),
+        el("ul", { class: "list small", id: "callbacks-of" }),
         el("h2", {}, T.transcript),
         el("div", { class: "transcript", id: "transcript" }))),
   );
