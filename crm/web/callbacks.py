@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm.agents.services import AgentRequestError
 from crm.domain.access import Role
@@ -52,6 +53,18 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, "未接通")
 
 
+def attempts_by_ticket(session: Session, ticket_ids: list[int]) -> dict[int, list[CallbackAttempt]]:
+    """Each ticket's call-backs, oldest first, in one query."""
+    attempts: dict[int, list[CallbackAttempt]] = {}
+    for attempt in session.scalars(
+        select(CallbackAttempt)
+        .where(CallbackAttempt.ticket_id.in_(ticket_ids))
+        .order_by(CallbackAttempt.id)
+    ):
+        attempts.setdefault(attempt.ticket_id, []).append(attempt)
+    return attempts
+
+
 @router.get("/callbacks")
 def callbacks(
     request: Request,
@@ -68,13 +81,7 @@ def callbacks(
                 .limit(200)
             )
         )
-        attempts: dict[int, list[CallbackAttempt]] = {}
-        for attempt in session.scalars(
-            select(CallbackAttempt)
-            .where(CallbackAttempt.ticket_id.in_([t.id for t in tickets]))
-            .order_by(CallbackAttempt.id)
-        ):
-            attempts.setdefault(attempt.ticket_id, []).append(attempt)
+        attempts = attempts_by_ticket(session, [t.id for t in tickets])
         rows = []
         for t in tickets:
             tried = attempts.get(t.id, [])

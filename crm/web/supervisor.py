@@ -25,7 +25,7 @@ from crm.models.workorders import TicketDetail
 from crm.services import audit
 from crm.services.errors import Forbidden, InvalidInput, NotFound
 from crm.web.auth import Staff, require, same_origin
-from crm.web.callbacks import status_label
+from crm.web.callbacks import attempts_by_ticket, status_label
 from crm.web.pop import iso
 from crm.web.redact import redact
 
@@ -123,13 +123,8 @@ def recordings(
 
 def _callbacks_of(session: Session, ticket_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Each ticket's call-backs (回拨), oldest first, for the recording they follow."""
-    out: dict[int, list[dict[str, Any]]] = {}
-    for a in session.scalars(
-        select(CallbackAttempt)
-        .where(CallbackAttempt.ticket_id.in_(ticket_ids))
-        .order_by(CallbackAttempt.id)
-    ):
-        out.setdefault(a.ticket_id, []).append(
+    return {
+        ticket_id: [
             {
                 "id": a.id,
                 "started_at": iso(a.started_at),
@@ -138,8 +133,10 @@ def _callbacks_of(session: Session, ticket_ids: list[int]) -> dict[int, list[dic
                 "talk_seconds": a.talk_seconds,
                 "recorded": a.recording_path is not None,
             }
-        )
-    return out
+            for a in attempts
+        ]
+        for ticket_id, attempts in attempts_by_ticket(session, ticket_ids).items()
+    }
 
 
 def _readable_call(session: Session, uniqueid: str, staff: Staff, action: str) -> Call:
