@@ -22,13 +22,13 @@ from tests.asr.conftest import ko_model_dir
 from tests.support.instance import AGENT_ONE, AGENT_TWO, Instance, isolated_hotline
 from tests.support.sipp import (
     BUSY,
-    UNKNOWN_NUMBER,
     Sipp,
     Step,
     answerer_scenario,
     caller_scenario,
     citizen_answers_scenario,
     free_port,
+    refused_call_scenario,
     run_scenario,
 )
 
@@ -113,11 +113,12 @@ class Hotline:
         )
         return number, sipp
 
-    def call_unknown_number(self, service: str) -> Sipp:
-        """A call to a number the hotline does not have: Asterisk answers 404."""
+    def call_refused(self, service: str, status: int = 404, caller: str = "13800000000") -> Sipp:
+        """A call Asterisk must refuse with ``status``: 404 for a number the hotline does not
+        have, 401 for a call in an agent's name without the agent's password."""
         return run_scenario(
-            self._dir("unknown"),
-            UNKNOWN_NUMBER,
+            self._dir(f"refused-{status}"),
+            refused_call_scenario(status, caller),
             port=free_port(),
             target=f"127.0.0.1:{self.settings.sip_port}",
             service=service,

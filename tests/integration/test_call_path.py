@@ -165,7 +165,7 @@ def test_with_the_fastagi_server_down_the_dialplan_menu_still_reaches_110(agents
 
 
 def test_an_unknown_number_is_refused_cleanly_and_the_hotline_keeps_answering(agents: Hotline):
-    refused = agents.call_unknown_number("99999")
+    refused = agents.call_refused("99999")
     assert finished(refused) == 0, "expected 404 Not Found:\n" + refused.output()
     centre = agents.emergency_centre()
     number, caller = agents.call(keys="1", hold_ms=2000, speech=False)

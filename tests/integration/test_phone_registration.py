@@ -14,7 +14,6 @@ from tests.support.instance import isolated_hotline
 from tests.support.sipp import (
     answerer_scenario,
     free_port,
-    refused_call_scenario,
     register_scenario,
     run_scenario,
 )
@@ -74,11 +73,5 @@ def test_a_phone_registers_with_its_password_and_the_queue_rings_it(desk_hotline
 
 def test_a_call_in_an_agents_name_without_the_password_is_challenged(desk_hotline: Hotline):
     hotline = desk_hotline
-    impostor = run_scenario(
-        hotline.workdir / "impostor",
-        refused_call_scenario(401, caller=DESK),
-        port=free_port(),
-        target=f"127.0.0.1:{hotline.settings.sip_port}",
-        service=hotline.settings.hotline_number,
-    )
+    impostor = hotline.call_refused(hotline.settings.hotline_number, status=401, caller=DESK)
     assert finished(impostor) == 0, "an agent's identity was not challenged:\n" + impostor.output()

@@ -26,9 +26,8 @@ a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-15
 """
 
-CALLER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="citizen calls the hotline">
-  <send retrans="500"><![CDATA[
+# The citizen's INVITE to [service], shared by the scenarios that place a call.
+INVITE = """  <send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -42,7 +41,14 @@ Content-Length: [len]
 
 {sdp}
 ]]></send>
-  <recv response="100" optional="true"/>
+"""
+
+CALLER = (
+    """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="citizen calls the hotline">
+"""
+    + INVITE
+    + """  <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rtd="true"/>
@@ -72,8 +78,26 @@ Content-Length: 0
   <recv response="200" crlf="true"/>
 </scenario>
 """
+)
 
-ANSWERER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+# A phone answering an INVITE with its SDP; {user} is "" or "<number>@" for its Contact.
+ANSWER_OK = """  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:{user}[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+{sdp}
+]]></send>
+"""
+
+ANSWERER = (
+    """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="answering phone">
   <recv request="INVITE" crlf="true"/>
   <send><![CDATA[
@@ -87,20 +111,9 @@ Contact: <sip:[local_ip]:[local_port];transport=[transport]>
 Content-Length: 0
 ]]></send>
   <pause milliseconds="{ring_ms}"/>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-{sdp}
-]]></send>
-  <recv request="ACK" rtd="true" crlf="true"/>
+"""
+    + ANSWER_OK
+    + """  <recv request="ACK" rtd="true" crlf="true"/>
   <nop><action><exec play_pcap_audio="{speech}"/></action></nop>
   <recv request="BYE"/>
   <send><![CDATA[
@@ -115,8 +128,10 @@ Content-Length: 0
 ]]></send>
 </scenario>
 """
+)
 
-CITIZEN_ANSWERS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+CITIZEN_ANSWERS = (
+    """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="a citizen answers a call-back to their number, talks, hangs up">
   <recv request="INVITE" crlf="true">
     <action>
@@ -127,20 +142,9 @@ CITIZEN_ANSWERS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
     </action>
   </recv>
   <Reference variables="uri"/>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:{number}@[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-{sdp}
-]]></send>
-  <recv request="ACK" crlf="true"/>
+"""
+    + ANSWER_OK
+    + """  <recv request="ACK" crlf="true"/>
   <pause milliseconds="{talk_ms}"/>
   <send retrans="500"><![CDATA[
 BYE [$target] SIP/2.0
@@ -156,11 +160,12 @@ Content-Length: 0
   <recv response="200" crlf="true"/>
 </scenario>
 """
+)
 
 
 def citizen_answers_scenario(number: str, talk_ms: int = 2000) -> str:
     """The citizen's phone behind the carrier trunk: only a call to ``number`` succeeds."""
-    return CITIZEN_ANSWERS.format(number=number, talk_ms=talk_ms, sdp=SDP)
+    return CITIZEN_ANSWERS.format(number=number, user=f"{number}@", talk_ms=talk_ms, sdp=SDP)
 
 
 BUSY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -183,28 +188,14 @@ Content-Length: 0
 REFUSED_CALL = (
     """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="a call the hotline refuses with {status}">
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: "Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: sip:{caller}@[local_ip]:[local_port]
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
 """
-    + SDP
-    + """
-]]></send>
-  <recv response="100" optional="true"/>
+    + INVITE
+    + """  <recv response="100" optional="true"/>
   <recv response="{status}"/>
   <send><![CDATA[
 ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: "Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: 1 ACK
@@ -218,10 +209,8 @@ Content-Length: 0
 
 def refused_call_scenario(status: int, caller: str = "13800000000") -> str:
     """A call that must end in ``status`` (404 unknown number, 401 an agent's identity)."""
-    return REFUSED_CALL.replace("{status}", str(status)).replace("{caller}", caller)
+    return REFUSED_CALL.format(status=status, caller=caller, sdp=SDP)
 
-
-UNKNOWN_NUMBER = refused_call_scenario(404)
 
 REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="a desk phone registers with its password">
@@ -306,7 +295,7 @@ def caller_scenario(
 
 
 def answerer_scenario(ring_ms: int = 500) -> str:
-    return ANSWERER.format(ring_ms=ring_ms, sdp=SDP, speech=SPEECH)
+    return ANSWERER.format(ring_ms=ring_ms, user="", sdp=SDP, speech=SPEECH)
 
 
 @dataclass

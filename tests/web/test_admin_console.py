@@ -174,7 +174,7 @@ def test_admin_edits_the_dialplan_a_broken_file_is_refused_and_the_running_one_k
         )
 
         # A second number: unknown until the change is applied, then it reaches the IVR.
-        assert finished(hotline.call_unknown_number("12346")) == 0
+        assert finished(hotline.call_refused("12346")) == 0
         open_document(page, "extensions.conf", "[hotline-route]")
         extended = shipped.replace("; Any other number:", SECOND_NUMBER + "; Any other number:")
         apply_text(page, extended, "新增 12346")
@@ -197,7 +197,7 @@ def test_admin_edits_the_dialplan_a_broken_file_is_refused_and_the_running_one_k
         page.click("#versions li:last-child button[data-action=rollback]")
         page.wait_for_function("document.querySelectorAll('#versions li').length === 3")
         assert not site.exists() and running.read_text(encoding="utf-8") == before
-        assert finished(hotline.call_unknown_number("12346")) == 0
+        assert finished(hotline.call_refused("12346")) == 0
     finally:
         admin.close()
         hotline.logout(AGENT_ONE)
