@@ -321,10 +321,15 @@ def asterisk_ids(settings: Settings) -> tuple[int, int]:
     raise AsteriskError(f"user {settings.asterisk_user} not found in {passwd}")
 
 
-def install_config(settings: Settings, menu: Menu | None = None) -> Path:
-    """Write the rendered configuration into the instance folder; returns asterisk.conf's path."""
-    menu = menu or load_menu(settings.ivr_menu_file)
-    files = render_config(settings, menu)
+def install_config(
+    settings: Settings, menu: Menu | None = None, files: Mapping[str, str] | None = None
+) -> Path:
+    """Write the rendered configuration into the instance folder; returns asterisk.conf's path.
+
+    ``files``: the configuration already rendered and checked (``validate_config``); without
+    it, it is rendered and checked here."""
+    if files is None:
+        files = render_config(settings, menu or load_menu(settings.ivr_menu_file))
     host_dir = settings.instance_host_dir
     uid, gid = asterisk_ids(settings)
     for sub in INSTANCE_SUBDIRS:

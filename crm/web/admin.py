@@ -242,9 +242,9 @@ def _view(request: Request, doc: Document) -> dict[str, Any]:
         }
 
 
-async def _validated(request: Request, doc: Document, text: str) -> Menu:
-    """The menu the configuration will be rendered with; ``Refused`` when Asterisk or the
-    hotline would have a problem with ``text``."""
+async def _validated(request: Request, doc: Document, text: str) -> tuple[Menu, dict[str, str]]:
+    """The menu and the whole configuration rendered with ``text``; ``Refused`` when Asterisk
+    or the hotline would have a problem with it."""
     settings = request.app.state.settings
     facts = await asterisk_facts(request.app.state.agents.ami)
     if doc.is_menu:
@@ -252,12 +252,12 @@ async def _validated(request: Request, doc: Document, text: str) -> Menu:
     else:
         menu, overrides = load_menu(settings.ivr_menu_file), {doc.name: text}
     # Rendering and checking take tens of milliseconds: not on the event loop.
-    _, problems = await asyncio.to_thread(
+    files, problems = await asyncio.to_thread(
         asterisk.validate_config, settings, menu, overrides, facts
     )
     if problems:  # the edited file's own problems first
         raise Refused(sorted(problems, key=lambda p: (p.file != doc.name, p.line or 0)))
-    return menu
+    return menu, files
 
 
 def _put(doc: Document, settings: Settings, text: str) -> None:
@@ -274,8 +274,16 @@ def _menu_of(doc: Document, settings: Settings, text: str) -> Menu:
     return parse_menu(text) if doc.is_menu else load_menu(settings.ivr_menu_file)
 
 
-async def _install(request: Request, doc: Document, text: str, menu: Menu, previous: str) -> None:
-    """Put ``text`` in place, install the configuration and tell Asterisk."""
+async def _install(
+    request: Request,
+    doc: Document,
+    text: str,
+    menu: Menu,
+    previous: str,
+    files: dict[str, str] | None = None,
+) -> None:
+    """Put ``text`` in place, install the configuration (``files`` when already rendered) and
+    tell Asterisk."""
     settings = request.app.state.settings
 
     def install() -> None:
@@ -287,7 +295,7 @@ async def _install(request: Request, doc: Document, text: str, menu: Menu, previ
             )
         _put(doc, settings, text)
         try:
-            asterisk.install_config(settings, menu)
+            asterisk.install_config(settings, menu, files)
         except Exception:
             _put(doc, settings, previous)  # the file and what Asterisk runs stay in step
             raise
@@ -345,8 +353,8 @@ async def _apply(
     previous = doc.current(settings)
     if text == previous:
         raise InvalidInput("内容与正在使用的版本相同，无需生效")
-    menu = await _validated(request, doc, text)
-    await _install(request, doc, text, menu, previous)
+    menu, files = await _validated(request, doc, text)
+    await _install(request, doc, text, menu, previous, files)
     if not await _dialplan_loaded(request):
         # Asterisk loaded something other than what was checked: back to what ran before.
         await _install(request, doc, previous, _menu_of(doc, settings, previous), previous)
