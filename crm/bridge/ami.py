@@ -4,6 +4,11 @@ panoramisk reconnects by itself and resends waiting actions, but it has no back-
 event callbacks and some action futures never complete. Here every event goes through one
 bounded queue consumed by one task (events are applied in order, a slow database never blocks
 the socket reader), and every action has a timeout.
+
+``AmiBridge.action`` is the one door every action the CRM sends goes through. AMI is a text
+protocol of ``Name: value`` lines: a CR or LF inside a value (a pause reason, a number) would end
+the header and start a second action of the sender's choice, so such an action is refused whole,
+never cleaned up and sent.
 """
 
 from __future__ import annotations
@@ -30,6 +35,27 @@ BACKLOG = 10_000
 
 class AmiError(RuntimeError):
     """Asterisk refused an action, or did not answer in time."""
+
+
+class AmiHeaderRefused(AmiError):
+    """An action header name or value holds a line break (or another control character
+    that ends an AMI line); nothing was sent."""
+
+
+def check_action(action: Mapping[str, Any]) -> None:
+    """Refuse an action whose header names or values could break out of their AMI line.
+
+    Stripping the characters would send something other than what the caller asked for (and
+    hide an attack), so the whole action is refused with an error that says which header."""
+    if not str(action.get("Action", "")).strip():
+        raise AmiHeaderRefused("AMI 动作缺少 Action")
+    for name, value in action.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        for text in (str(name), *(str(v) for v in values)):
+            if any(ch in text for ch in "\r\n\x00"):
+                raise AmiHeaderRefused(
+                    f"拒绝发送 AMI 动作 {action.get('Action')}：{name} 含有换行或控制字符"
+                )
 
 
 class AmiBridge:
@@ -116,7 +142,9 @@ class AmiBridge:
 
         ``as_list`` is always explicit: panoramisk guesses from the reply text otherwise, and
         guesses wrong for QueueAdd ("Added interface to queue"), whose future then never ends.
+        Raises ``AmiHeaderRefused`` (before anything is sent) for a value holding CR or LF.
         """
+        check_action(action)
         if self.manager is None or not self.connected.is_set():
             raise AmiError("未连接到 Asterisk 管理接口 (AMI)")
         try:
