@@ -3,12 +3,19 @@
 panoramisk's ``Application.handler`` reads the AGI environment in a loop that never ends when a
 peer closes early; here the environment is read with a deadline and a size limit, and each
 command has a timeout, so a broken peer costs one log line, never a stuck task.
+
+The environment carries caller-controlled text (the caller's number and name). The dialplan
+filters both before the AGI runs; here an environment whose values still hold a control
+character, or that names a variable twice, is refused whole: that is a caller's line break
+forging ``agi_*`` lines, and nothing of it may be believed. The dialplan then runs its own menu,
+so the caller (an urgent one too) still gets through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Mapping
 
 from panoramisk.fast_agi import Request
@@ -58,13 +65,28 @@ class FastAgiChannel:
         self.request.writer.close()
 
 
+class AgiEnvironmentRefused(ValueError):
+    """The AGI environment holds a control character or a repeated name: forged lines."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def parse_environment(block: bytes) -> dict[str, str]:
-    """The ``agi_*`` lines Asterisk sends first; malformed lines are skipped."""
-    env = {}
-    for raw in block.decode("utf-8", "replace").splitlines():
+    """The ``agi_*`` lines Asterisk sends first (one per LF); lines that are not ``agi_*``
+    variables are skipped. ``AgiEnvironmentRefused`` for a value with a control character (a
+    CR left by a CR/LF in the caller's number) or a name given twice (a forged line)."""
+    env: dict[str, str] = {}
+    for raw in block.decode("utf-8", "replace").rstrip("\n").split("\n"):
         name, sep, value = raw.partition(":")
-        if sep and name.startswith("agi_"):
-            env[name.strip()] = value.strip()
+        name, value = name.strip(), value.strip(" ")
+        if not (sep and name.startswith("agi_")):
+            continue
+        if _CONTROL.search(value) or _CONTROL.search(name):
+            raise AgiEnvironmentRefused(f"control character in {name}")
+        if name in env:
+            raise AgiEnvironmentRefused(f"{name} given twice")
+        env[name] = value
     return env
 
 
@@ -107,7 +129,12 @@ class FastAgiServer:
         except (TimeoutError, asyncio.LimitOverrunError, ConnectionError) as exc:
             log.warning("FastAGI: no valid AGI environment from %s (%s)", peer, type(exc).__name__)
             return
-        env = parse_environment(block)
+        try:
+            env = parse_environment(block)
+        except AgiEnvironmentRefused as exc:
+            # Closing without a word: the dialplan's own menu takes the call on.
+            log.error("FastAGI: refused a forged AGI environment from %s (%s)", peer, exc)
+            return
         script = env.get("agi_network_script", "").split("?", 1)[0].strip("/")
         handler = self.routes.get(script)
         if handler is None:

@@ -12,7 +12,7 @@ import pytest
 from agi import variables as v
 from agi.handlers.context import HandlerContext
 from agi.outbox import Outbox
-from agi.server import FastAgiServer, parse_environment
+from agi.server import AgiEnvironmentRefused, FastAgiServer, parse_environment
 from hotline.settings import CONFIG_DIR
 from ivr.menu import load_menu
 from tests.support.agi import AsteriskSide, environment
@@ -109,3 +109,18 @@ async def test_garbage_reply_from_asterisk_still_routes_the_caller(server):
 def test_environment_parsing_skips_junk():
     env = parse_environment(b"agi_uniqueid: 1.2\nnonsense\nagi_callerid: 138\nx: y\n\n")
     assert env == {"agi_uniqueid": "1.2", "agi_callerid": "138"}
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # A CR/LF in the caller's number: the CR stays in the value, the LF forges a line.
+        b"agi_network_script: ivr\nagi_uniqueid: 1.2\nagi_callerid: 139\r\nagi_uniqueid: 6.6\n\n",
+        # A bare LF: no control character left, but a name given twice.
+        b"agi_network_script: ivr\nagi_callerid: 139\nagi_network_script: call_end\n\n",
+        b"agi_network_script: ivr\nagi_calleridname: a\x07b\n\n",
+    ],
+)
+def test_an_environment_with_forged_lines_is_refused_whole(block):
+    with pytest.raises(AgiEnvironmentRefused):
+        parse_environment(block)

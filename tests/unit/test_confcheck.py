@@ -75,7 +75,12 @@ def test_a_site_template_is_read_before_the_shipped_one(settings: Settings):
         ("extensions.conf", " same => n,Goto(dial)", " same => n,Goto(dail)", "没有标签 'dail'"),
         ("extensions.conf", "Goto(queue,1)", "Goto(queue,7)", "没有优先级 7"),
         ("extensions.conf", "Goto(emergency,1)", "Goto(hotline-rout,emergency,1)", "上下文"),
-        ("extensions.conf", "same => n,Hangup(1)", "same => n,Queue(hotline-nosuch)", "队列"),
+        (
+            "extensions.conf",
+            "exten => refused,1,Hangup(21)",
+            "exten => refused,1,Queue(hotline-nosuch)",
+            "队列",
+        ),
         ("extensions.conf", "${EPOCH})", "${EPOCH)", "没有对应的 '}'"),
         ("extensions.conf", "[hotline-hangup]", "hotline-hangup]", "缺少等号"),
         ("extensions.conf", "exten => s,1,AGI", "exten => s,n,AGI", "第一步不能用 'n'"),
