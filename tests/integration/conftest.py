@@ -113,15 +113,23 @@ class Hotline:
         )
         return number, sipp
 
-    def call_refused(self, service: str, status: int = 404, caller: str = "13800000000") -> Sipp:
+    def call_refused(
+        self,
+        service: str,
+        status: int = 404,
+        caller: str = "13800000000",
+        local_ip: str = "127.0.0.1",
+    ) -> Sipp:
         """A call Asterisk must refuse with ``status``: 404 for a number the hotline does not
-        have, 401 for a call in an agent's name without the agent's password."""
+        have, 401 for a call in an agent's name without the agent's password. ``local_ip``:
+        where it comes from (127.0.0.1 is the carrier trunk; STRANGER is outside it)."""
         return run_scenario(
             self._dir(f"refused-{status}"),
             refused_call_scenario(status, caller),
             port=free_port(),
             target=f"127.0.0.1:{self.settings.sip_port}",
             service=service,
+            local_ip=local_ip,
         )
 
     def phone(self, extension: str, ring_ms: int = 500) -> Sipp:
@@ -148,6 +156,10 @@ class Hotline:
         """110: answers (or is busy for) ``calls`` calls."""
         scenario = BUSY if busy else answerer_scenario(300)
         return run_scenario(self._dir("110"), scenario, port=self.emergency_port, calls=calls)
+
+
+# A loopback address outside the carrier trunk's (127.0.0.1): an attacker on the network.
+STRANGER = "127.0.0.2"
 
 
 def new_number() -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.asterisk import AsteriskProcess
-from tests.integration.conftest import AGENT_ONE, Hotline, finished
+from tests.integration.conftest import AGENT_ONE, STRANGER, Hotline, finished
 from tests.support.instance import isolated_hotline
 from tests.support.sipp import (
     answerer_scenario,
@@ -20,6 +20,9 @@ from tests.support.sipp import (
 
 DESK = "8003"
 PASSWORD = "desk-phone-secret-8003"
+# Desk phones sit on the LAN, not at the carrier trunk's address (127.0.0.1): a request from
+# the trunk is a citizen's call whatever its From says.
+DESK_ADDRESS = "127.0.0.6"
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,7 @@ def register(hotline: Hotline, port: int, password: str, expect: int) -> int:
         register_scenario(DESK, password, expect),
         port=port,
         target=f"127.0.0.1:{hotline.settings.sip_port}",
+        local_ip=DESK_ADDRESS,
     )
     code = finished(sipp, timeout=30)
     assert code == 0, sipp.output()
@@ -54,13 +58,15 @@ def test_a_phone_registers_with_its_password_and_the_queue_rings_it(desk_hotline
     hotline = desk_hotline
     port = free_port()
     register(hotline, port, "wrong-password", expect=401)
-    assert f"127.0.0.1:{port}" not in contacts(hotline)
+    assert f"{DESK_ADDRESS}:{port}" not in contacts(hotline)
     register(hotline, port, PASSWORD, expect=200)
-    assert f"sip:{DESK}@127.0.0.1:{port}" in contacts(hotline)
+    assert f"sip:{DESK}@{DESK_ADDRESS}:{port}" in contacts(hotline)
 
     hotline.login(DESK, ["consult"])
     try:
-        phone = run_scenario(hotline.workdir / "desk-phone", answerer_scenario(), port=port)
+        phone = run_scenario(
+            hotline.workdir / "desk-phone", answerer_scenario(), port=port, local_ip=DESK_ADDRESS
+        )
         number, caller = hotline.call(keys="2", hold_ms=4000)
         assert finished(caller) == 0, caller.output()
         assert finished(phone) == 0, "the registered phone never rang:\n" + phone.output()
@@ -73,5 +79,7 @@ def test_a_phone_registers_with_its_password_and_the_queue_rings_it(desk_hotline
 
 def test_a_call_in_an_agents_name_without_the_password_is_challenged(desk_hotline: Hotline):
     hotline = desk_hotline
-    impostor = hotline.call_refused(hotline.settings.hotline_number, status=401, caller=DESK)
+    impostor = hotline.call_refused(
+        hotline.settings.hotline_number, status=401, caller=DESK, local_ip=STRANGER
+    )
     assert finished(impostor) == 0, "an agent's identity was not challenged:\n" + impostor.output()

@@ -250,6 +250,30 @@ def register_scenario(extension: str, password: str, expect: int = 200) -> str:
     return REGISTER.format(extension=extension, password=password, expect=expect)
 
 
+UNAUTHENTICATED_REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="a stranger registers as an extension without a password">
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{extension}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:{extension}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:{extension}@[local_ip]:[local_port]>
+Expires: 3600
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="{expect}"/>
+</scenario>
+"""
+
+
+def unauthenticated_register_scenario(extension: str, expect: int) -> str:
+    """A REGISTER with no credentials at all; ``expect`` is Asterisk's answer to it."""
+    return UNAUTHENTICATED_REGISTER.format(extension=extension, expect=expect)
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -358,8 +382,11 @@ def run_scenario(
     rate: float = 1.0,
     extra: list[str] | None = None,
     media_port: int | None = None,
+    local_ip: str = "127.0.0.1",
 ) -> Sipp:
-    """Start sipp with a rendered scenario, bound to 127.0.0.1:port."""
+    """Start sipp with a rendered scenario, bound to local_ip:port (any 127.0.0.0/8 address
+    answers on the loopback interface, so tests can call from addresses the hotline does not
+    trust)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "scenario.xml").write_text(scenario)
     argv = [
@@ -367,11 +394,11 @@ def run_scenario(
         "-sf",
         "scenario.xml",
         "-i",
-        "127.0.0.1",
+        local_ip,
         "-p",
         str(port),
         "-mi",
-        "127.0.0.1",
+        local_ip,
         "-mp",
         str(media_port or free_port()),
         "-cp",

@@ -1,0 +1,201 @@
+"""The hotline's doors against an attacker, on the real Asterisk, sipp, AMI and FastAGI: each
+test performs an attack that once worked and asserts that it no longer does, while the call
+path (key 1 → 110 above all) keeps working."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Mapping
+from urllib.parse import unquote
+
+import httpx
+
+from crm.bridge.ami import AmiBridge, AmiError
+from hotline.asterisk import AsteriskProcess
+from tests.integration.conftest import AGENT_ONE, AGENT_TWO, STRANGER, Hotline, finished
+from tests.support.aio import ask, run
+from tests.support.sipp import free_port, run_scenario, unauthenticated_register_scenario
+
+INJECTED_AGI = "agi://6.6.6.6"
+
+
+def dialplan_global(hotline: Hotline, name: str) -> str:
+    """A global variable of the running dialplan, as Asterisk itself reports it."""
+
+    async def globals_(ami: AmiBridge) -> list[str]:
+        return await ami.command("dialplan show globals")
+
+    for line in ask(hotline.settings, globals_):
+        key, sep, value = line.strip().partition("=")
+        if sep and key == name:
+            return value
+    raise AssertionError(f"{name} is not a global of the running dialplan")
+
+
+def no_trace_of(hotline: Hotline, caller: str) -> None:
+    """No call, no ticket and no call-back entry for ``caller``, once the CRM had time."""
+    time.sleep(1.5)
+    assert hotline.calls_from(caller) == []
+    listed = hotline.api("GET", "/api/callbacks")
+    assert caller not in [t.get("caller_number") for t in listed]
+
+
+# 1 · AMI ------------------------------------------------------------------------------------
+def test_a_pause_reason_with_a_line_break_sends_no_second_ami_action(agents: Hotline):
+    agents.login(AGENT_ONE, ["help"])
+    before = dialplan_global(agents, "HOTLINE_AGI")
+    reason = f"x\r\nAction: Setvar\r\nVariable: HOTLINE_AGI\r\nValue: {INJECTED_AGI}"
+    response = httpx.post(
+        f"{agents.settings.crm_url}/api/agents/{AGENT_ONE}/pause",
+        json={"reason": reason},
+        headers={"Authorization": f"Bearer {agents.settings.crm_ingest_token}"},
+        timeout=10,
+    )
+    assert response.status_code == 400, response.text
+    assert "换行" in response.json()["error"]
+    assert dialplan_global(agents, "HOTLINE_AGI") == before != INJECTED_AGI
+    view = next(a for a in agents.api("GET", "/api/agents") if a["extension"] == AGENT_ONE)
+    assert view["signed_in"] and not view["paused"]
+
+
+def test_the_crms_ami_user_may_not_set_variables_or_run_system_actions(hotline: Hotline):
+    async def attempt(ami: AmiBridge) -> list[str]:
+        refused = []
+        for action in (
+            {"Action": "Setvar", "Variable": "HOTLINE_AGI", "Value": INJECTED_AGI},
+            {"Action": "Reload", "Module": "pbx_config"},
+        ):
+            try:
+                await ami.action(action)
+            except AmiError as exc:
+                refused.append(str(exc))
+        return refused
+
+    refused = ask(hotline.settings, attempt)
+    assert len(refused) == 2 and all("Permission denied" in r for r in refused), refused
+    assert dialplan_global(hotline, "HOTLINE_AGI") != INJECTED_AGI
+
+
+# 4 · caller ID at the entrance -----------------------------------------------------------------
+# A caller number that, decoded, ends the AMI event and forges a call-back's answer, and forges
+# AGI variables of its own.
+FORGED_FROM = (
+    "139%0D%0A%0D%0AEvent%3A%20UserEvent%0D%0AUserEvent%3A%20HotlineCallback%0D%0A"
+    "Attempt%3A%201%0D%0AStatus%3A%20ANSWER%0D%0Aagi_uniqueid%3A%206.6%0D%0A"
+    "agi_network_script%3A%20call_end"
+)
+
+
+def test_a_caller_number_with_cr_lf_forges_no_ami_event_and_no_agi_variable(agents: Hotline):
+    seen: list[Mapping[str, str]] = []
+
+    async def listen_during_call(ami: AmiBridge) -> None:
+        ami.raw_listeners.append(seen.append)
+        await asyncio.sleep(0.5)
+        centre = agents.emergency_centre()
+        _, caller = agents.call(keys="1", hold_ms=3000, caller=FORGED_FROM, speech=False)
+        await asyncio.to_thread(finished, caller)
+        assert await asyncio.to_thread(finished, centre) == 0, "110 never rang:\n" + centre.output()
+        await asyncio.sleep(1)
+
+    ask(agents.settings, listen_during_call)
+    assert seen, "the AMI listener heard nothing"
+    forged = [h for h in seen if h.get("UserEvent") == "HotlineCallback" or "Attempt" in h]
+    assert forged == []
+    # Every event of the citizen's channel that reached AMI carries one number: the filtered
+    # one (the events before the filter carried the raw text and were held back).
+    numbers = {
+        h["CallerIDNum"]
+        for h in seen
+        if h.get("Channel", "").startswith("PJSIP/citizens-") and "CallerIDNum" in h
+    }
+    assert len(numbers) == 1, numbers
+    [filtered] = numbers
+    assert isinstance(filtered, str) and re.fullmatch(r"139[0-9+]*", filtered), filtered
+    assert re.sub(r"[^0-9+]", "", unquote(FORGED_FROM)).startswith(filtered)
+    call = agents.wait_for_call(filtered, lambda c: c["ended_at"] is not None)
+    # The IVR ran on the real environment: the key was heard and 110 reached, under the
+    # call's own uniqueid, not the forged one.
+    assert call["ivr_path"] == ["1"] and call["transferred_to_110"]
+    assert call["uniqueid"] != "6.6" and call["ticket"]["caller_number"] == filtered
+
+
+def test_the_fastagi_server_refuses_an_environment_with_forged_lines(hotline: Hotline):
+    async def forge() -> bytes:
+        settings = hotline.settings
+        reader, writer = await asyncio.open_connection(settings.bind_address, settings.agi_port)
+        writer.write(
+            b"agi_network: yes\nagi_network_script: ivr\nagi_uniqueid: 1796100000.7\n"
+            b"agi_callerid: 139\r\nagi_uniqueid: 6.6\nagi_context: hotline-inbound\n\n"
+        )
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        return answer
+
+    assert run(forge()) == b"", "the server ran a handler on a forged environment"
+    assert hotline.api("GET", "/api/calls", params={"caller": "139"}) == [] or all(
+        c["uniqueid"] not in ("6.6", "1796100000.7") for c in hotline.calls_from("139")
+    )
+    log = (hotline.settings.var_dir / "log" / "agi.log").read_text(encoding="utf-8")
+    assert "refused a forged AGI environment" in log
+
+
+# 3 · identification by address first -----------------------------------------------------------
+def test_from_users_of_the_trunk_or_110_from_another_address_are_refused(agents: Hotline):
+    agents.login(AGENT_TWO, ["general"])
+    phone = agents.phone(AGENT_TWO, ring_ms=200)
+    try:
+        for caller, number in (
+            ("citizens", agents.settings.hotline_number),
+            ("emergency-110", AGENT_TWO),
+            ("emergency-110", agents.settings.hotline_number),
+            (AGENT_ONE, AGENT_TWO),  # an agent's phone without a password places no calls
+        ):
+            refused = agents.call_refused(number, status=401, caller=caller, local_ip=STRANGER)
+            assert finished(refused, 30) == 0, f"{caller} → {number}:\n" + refused.output()
+            assert agents.calls_from(caller) == []
+        time.sleep(1)
+        assert phone.process is not None and phone.process.poll() is None, "the agent was rung"
+    finally:
+        phone.stop()
+    # The trunk's own address still reaches the IVR, and key 1 reaches 110.
+    centre = agents.emergency_centre()
+    number, caller = agents.call(keys="1", hold_ms=2000, speech=False)
+    assert finished(caller) == 0 and finished(centre) == 0
+    assert agents.wait_for_call(number, lambda c: c["ended_at"] is not None)["transferred_to_110"]
+
+
+# 2 · nobody registers without authenticating ---------------------------------------------------
+def test_a_strangers_register_for_a_phone_without_password_is_refused(agents: Hotline):
+    port = free_port()
+    for source, expect in ((STRANGER, 401), ("127.0.0.1", 404)):
+        sipp = run_scenario(
+            agents.workdir / f"stranger-register-{source}",
+            unauthenticated_register_scenario(AGENT_ONE, expect),
+            port=port,
+            target=f"127.0.0.1:{agents.settings.sip_port}",
+            local_ip=source,
+        )
+        assert finished(sipp, 30) == 0, f"REGISTER from {source}:\n" + sipp.output()
+    contacts = AsteriskProcess(agents.settings).cli(f"pjsip show aor {AGENT_ONE}")
+    assert f":{port}" not in contacts and STRANGER not in contacts
+    # The agent's own phone still rings on the next queue call.
+    agents.login(AGENT_ONE, ["consult"])
+    phone = agents.phone(AGENT_ONE)
+    number, caller = agents.call(keys="2", hold_ms=4000, speech=False)
+    assert finished(caller) == 0, caller.output()
+    assert finished(phone) == 0, "the agent's own phone never rang:\n" + phone.output()
+    call = agents.wait_for_call(number, lambda c: c["ended_at"] is not None)
+    assert call["agent_interface"] == f"PJSIP/{AGENT_ONE}" and call["outcome"] == "answered"
+
+
+# 7 · only hotline calls make tickets -----------------------------------------------------------
+def test_a_scanners_invite_to_another_number_leaves_no_ticket(agents: Hotline):
+    caller = "13712345670"
+    for number in ("008613800138000", "0", "99999"):
+        refused = agents.call_refused(number, status=404, caller=caller)
+        assert finished(refused, 30) == 0, f"{number}:\n" + refused.output()
+    no_trace_of(agents, caller)
