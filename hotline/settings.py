@@ -73,6 +73,30 @@ class TrunkSettings(BaseModel):
     dial_timeout_seconds: int = 45
 
 
+class CallbackSettings(BaseModel):
+    """Numbers a call-back (回拨) may dial through the carrier trunk (crm/domain/callback_numbers).
+
+    ``allowed``: full-match patterns of national numbers (after a +86/0086 prefix is dropped):
+    mainland mobiles, fixed lines with their area code, and the hotline's own area's local
+    numbers (7–8 digits, not starting with 0 or 1). ``refused``: refused even if allowed —
+    premium-rate and service numbers. International numbers (00…, + other than +86) are
+    always refused.
+    """
+
+    allowed: list[str] = Field(
+        default_factory=lambda: [r"1[3-9]\d{9}", r"0[1-9]\d{9,10}", r"[2-9]\d{6,7}"]
+    )
+    refused: list[str] = Field(
+        default_factory=lambda: [
+            r"1[0-2]\d*",  # short service codes: 110, 120, 12345, 10086 …
+            r"106\d*",  # SMS service numbers
+            r"1259\d*",  # premium-rate information services
+            r"[48]00\d{7}",  # 400/800 enterprise service numbers
+            r"9[56]\d{3,6}",  # 95xxx/96xxx national and local service numbers
+        ]
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
@@ -106,6 +130,8 @@ class Settings(BaseSettings):
 
     emergency: EmergencySettings = EmergencySettings()
     trunk: TrunkSettings = TrunkSettings()
+    # Which numbers a call-back may dial (international and premium-rate numbers never).
+    callback: CallbackSettings = CallbackSettings()
     # Speech: model directory, decoder workers, the IVR's speech invitation (asr/settings.py).
     asr: AsrSettings = AsrSettings()
     agents: list[AgentSettings] = Field(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from crm.agents.services import AgentRequestError
 from crm.domain.access import Role
+from crm.domain.callback_numbers import CallbackNumberRefused, CallbackPolicy, dialable
 from crm.models import CallbackAttempt, Ticket
 from crm.services import audit, orders
 from crm.web.agent import AgentOnly, agent_extension
@@ -47,6 +48,10 @@ STATUS_LABELS = {
     "CANCEL": "已取消",
     AGENT_NO_ANSWER: "坐席话机未接听",
 }
+
+
+def callback_policy(settings: Any) -> CallbackPolicy:
+    return CallbackPolicy.of(settings.callback.allowed, settings.callback.refused)
 
 
 def status_label(status: str) -> str:
@@ -114,11 +119,16 @@ async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) 
     def start() -> tuple[int, str]:
         with request.app.state.sessions() as session:
             ticket = orders.get_ticket(session, ticket_id)
-            if not ticket.caller_number.isdigit():
-                raise AgentRequestError("号码不正确，无法回拨")
-            attempt = CallbackAttempt(
-                ticket_id=ticket.id, agent_extension=extension, number=ticket.caller_number
-            )
+            try:  # toll fraud: only numbers the call-back policy allows are dialled
+                number = dialable(ticket.caller_number, callback_policy(settings))
+            except CallbackNumberRefused as exc:
+                audit.record(
+                    session, staff.username, "call_back_refused", "ticket", ticket.id,
+                    extension=extension, reason=str(exc),
+                )  # fmt: skip
+                session.commit()
+                raise AgentRequestError(str(exc)) from exc
+            attempt = CallbackAttempt(ticket_id=ticket.id, agent_extension=extension, number=number)
             session.add(attempt)
             session.flush()
             audit.record(
@@ -131,7 +141,7 @@ async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) 
                 attempt=attempt.id,
             )
             session.commit()
-            return attempt.id, ticket.caller_number
+            return attempt.id, number
 
     attempt_id, number = await asyncio.to_thread(start)
     try:

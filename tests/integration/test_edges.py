@@ -11,8 +11,13 @@ from collections.abc import Mapping
 from urllib.parse import unquote
 
 import httpx
+from sqlalchemy import select
 
+from crm import db
 from crm.bridge.ami import AmiBridge, AmiError
+from crm.domain.access import Role
+from crm.models import AuditEntry, CallbackAttempt, Ticket
+from crm.web.accounts import set_account
 from hotline.asterisk import AsteriskProcess
 from tests.integration.conftest import AGENT_ONE, AGENT_TWO, STRANGER, Hotline, finished
 from tests.support.aio import ask, run
@@ -199,3 +204,45 @@ def test_a_scanners_invite_to_another_number_leaves_no_ticket(agents: Hotline):
         refused = agents.call_refused(number, status=404, caller=caller)
         assert finished(refused, 30) == 0, f"{number}:\n" + refused.output()
     no_trace_of(agents, caller)
+
+
+# 5 · call-back number policy -------------------------------------------------------------------
+def test_a_call_back_to_an_international_premium_number_is_refused_and_audited(agents: Hotline):
+    premium = "00882123456789"
+    _, caller = agents.call(keys="4", hold_ms=3000, caller=premium, speech=False)
+    assert finished(caller) == 0, caller.output()
+    call = agents.wait_for_call(premium, lambda c: c["ticket"]["callback_needed"])
+    engine = db.make_engine(agents.settings.db_url)
+    sessions = db.make_sessionmaker(engine)
+    with db.transaction(sessions) as session:
+        set_account(session, "edge-agent", "edge-password-1", [Role.AGENT], extension=AGENT_ONE)
+        ticket_id = session.scalars(
+            select(Ticket.id).where(Ticket.number == call["ticket"]["number"])
+        ).one()
+    carrier = agents.citizen_busy()  # would answer the call-back's INVITE at once
+    try:
+        with httpx.Client(base_url=agents.settings.crm_url, timeout=10) as web:
+            signed_in = web.post(
+                "/web/login", data={"username": "edge-agent", "password": "edge-password-1"}
+            )
+            assert signed_in.status_code in (200, 303), signed_in.text
+            response = web.post(f"/web/api/callbacks/{ticket_id}/call")
+        assert response.status_code == 400, response.text
+        assert "国际号码" in response.json()["error"]
+        time.sleep(3)
+        assert carrier.process is not None and carrier.process.poll() is None, (
+            "a call reached the carrier trunk:\n" + carrier.output()
+        )
+    finally:
+        carrier.stop()
+    with sessions() as session:
+        attempts = session.scalars(
+            select(CallbackAttempt).where(CallbackAttempt.ticket_id == ticket_id)
+        ).all()
+        refusals = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "call_back_refused", AuditEntry.entity_id == str(ticket_id)
+            )
+        ).all()
+    engine.dispose()
+    assert attempts == [] and len(refusals) == 1 and refusals[0].actor == "edge-agent"
