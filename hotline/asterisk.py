@@ -23,7 +23,8 @@ from functools import partial
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.runtime import LoopContext
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from hotline import confcheck
 from hotline.confcheck import AsteriskFacts, Problem
@@ -153,6 +154,65 @@ def _template_problem(name: str, exc: Exception) -> Problem:
     return Problem(name, line, f"模板无法生成：{exc}")
 
 
+# What a template may read attributes of: plain data, and the loop variable of a for loop.
+_PLAIN = (dict, list, tuple, str, int, float, bool, type(None), LoopContext)
+
+
+class PlainDataEnvironment(ImmutableSandboxedEnvironment):
+    """Templates are edited in the browser by administrators: they read plain data only.
+
+    The sandbox already refuses Python's internals (``__dunder__``) and, being immutable,
+    any method that changes a list or dict; here no attribute of anything but plain data
+    (dicts, lists, strings, numbers, booleans) is reachable at all, so a template can neither
+    call a method of an object nor reach a file, a path or a secret it was not given."""
+
+    def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
+        return isinstance(obj, _PLAIN) and super().is_safe_attribute(obj, attr, value)
+
+
+def template_data(settings: Settings, menu: Menu, name: str) -> dict[str, object]:
+    """The plain data the template ``name`` is rendered with: strings, numbers, booleans,
+    lists and dicts, never the settings object or a path. Secrets only where Asterisk needs
+    them: the AMI secret in manager.conf (not editable in the browser), agents' SIP passwords
+    in pjsip.conf."""
+    agents = [
+        {
+            "extension": a.extension,
+            "name": a.name,
+            "skills": list(a.skills),
+            "contact": a.contact,
+            # Whether the phone registers matters everywhere; the password only to pjsip.conf.
+            "password": (a.password if name == "pjsip.conf" else bool(a.password)) or None,
+        }
+        for a in settings.agents
+    ]
+    s: dict[str, object] = {
+        "agi_url": settings.agi_url,
+        "hotline_number": settings.hotline_number,
+        "bind_address": settings.bind_address,
+        "sip_port": settings.sip_port,
+        "rtp_start": settings.rtp_start,
+        "rtp_end": settings.rtp_end,
+        "ami_port": settings.ami_port,
+        "ami_user": settings.ami_user,
+        "benchmark_baseline": settings.benchmark_baseline,
+        "emergency": settings.emergency.model_dump(mode="json"),
+        "trunk": settings.trunk.model_dump(mode="json"),
+        "agents": agents,
+    }
+    if name == "manager.conf":
+        s["ami_secret"] = settings.ami_secret
+    return {
+        "s": s,
+        "menu": {**menu.model_dump(mode="json"), "emergency_keys": menu.emergency_keys},
+        "inst": str(settings.asterisk_instance_dir),
+        "prompts": str(settings.asterisk_prompts_dir),
+        "recordings": str(settings.recordings_dir),
+        "trunk_match": list(settings.trunk.match or [settings.bind_address]),
+        "wrapup_seconds": 0,
+    }
+
+
 def render_traced(
     settings: Settings, menu: Menu, overrides: Mapping[str, str] | None = None
 ) -> tuple[dict[str, RenderedFile], list[Problem]]:
@@ -166,19 +226,10 @@ def render_traced(
         raise AsteriskError(
             f"agents {', '.join(open_phones)} have neither a password nor a fixed contact"
         )
-    # Sandboxed: templates are edited in the browser and must not reach Python's internals.
-    env = SandboxedEnvironment(
+    # Templates are edited in the browser: a sandbox that reads plain data only.
+    env = PlainDataEnvironment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
-    context = {
-        "s": settings,
-        "menu": menu,
-        "inst": settings.asterisk_instance_dir,
-        "prompts": settings.asterisk_prompts_dir,
-        "recordings": settings.recordings_dir,
-        "trunk_match": settings.trunk.match or [settings.bind_address],
-        "wrapup_seconds": 0,
-    }
     overrides = overrides or {}
     rendered: dict[str, RenderedFile] = {}
     problems: list[Problem] = []
@@ -186,6 +237,7 @@ def render_traced(
         source = overrides.get(name)
         if source is None:
             source = template_text(settings, name)
+        context = template_data(settings, menu, name)
         try:
             plain = env.from_string(source).render(context)
             traced = _unmark(env.from_string(_mark_lines(source)).render(context))

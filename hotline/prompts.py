@@ -74,7 +74,19 @@ def synthesize(text: str, target: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
         subprocess.run(
-            ["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "150", "-w", str(raw), speakable(text)],
+            # "--": the text is never an option, even when it starts with "-" (-f<file> would
+            # read a file aloud into the prompt).
+            [
+                "espeak-ng",
+                "-v",
+                "cmn-latn-pinyin",
+                "-s",
+                "150",
+                "-w",
+                str(raw),
+                "--",
+                speakable(text),
+            ],  # fmt: skip
             check=True,
             capture_output=True,
         )

@@ -246,3 +246,53 @@ def test_a_call_back_to_an_international_premium_number_is_refused_and_audited(a
         ).all()
     engine.dispose()
     assert attempts == [] and len(refusals) == 1 and refusals[0].actor == "edge-agent"
+
+
+# 8 · templates receive plain data --------------------------------------------------------------
+def signed_in(hotline: Hotline, username: str, roles: list[Role], **account: str) -> httpx.Client:
+    password = f"{username}-password-1"
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.transaction(db.make_sessionmaker(engine)) as session:
+        set_account(session, username, password, roles, **account)
+    engine.dispose()
+    web = httpx.Client(base_url=hotline.settings.crm_url, timeout=30)
+    answer = web.post("/web/login", data={"username": username, "password": password})
+    assert answer.status_code in (200, 303), answer.text
+    return web
+
+
+def test_an_admins_template_reaches_no_file_no_secret_and_no_object(hotline: Hotline):
+    settings = hotline.settings
+    target = settings.var_dir / "written-by-a-template"
+    shipped = (settings.instance_host_dir / "etc" / "extensions.conf").read_text()
+    attacks = [
+        f"{{{{ s.var_dir.joinpath('{target.name}').write_text('owned') }}}}",
+        "{{ s.crm_ingest_token }}",
+        "{{ s.ami_secret }}",  # only manager.conf, which is not edited in the browser
+        "{{ cycler(1, 2).reset() }}",  # any attribute of a non-plain object
+        "{{ s.agents.append(1) }}",  # plain data is read-only
+    ]
+    web = signed_in(hotline, "edge-admin", [Role.ADMIN])
+    try:
+        template = web.get("/web/api/admin/documents/extensions.conf").json()
+        for attack in attacks:
+            text = template["content"].replace(
+                "[hotline-inbound]\n", f"[hotline-inbound]\n; {attack}\n", 1
+            )
+            answer = web.post(
+                "/web/api/admin/documents/extensions.conf",
+                json={"content": text, "base_version": template["version"]},
+            )
+            assert answer.status_code == 422, (attack, answer.text)
+            message = answer.text
+            for secret in (settings.crm_ingest_token, settings.ami_secret):
+                assert secret not in message, attack
+            assert "root:" not in message
+    finally:
+        web.close()
+    assert not target.exists()
+    assert (settings.instance_host_dir / "etc" / "extensions.conf").read_text() == shipped
+    # The hotline still runs what it ran: key 1 reaches 110.
+    centre = hotline.emergency_centre()
+    number, caller = hotline.call(keys="1", hold_ms=2000, speech=False)
+    assert finished(caller) == 0 and finished(centre) == 0

@@ -11,7 +11,7 @@ import yaml
 
 from hotline.asterisk import AsteriskError, render_config
 from hotline.cli import ensure_config_file
-from hotline.prompts import build_prompts, speakable
+from hotline.prompts import build_prompts, speakable, synthesize
 from hotline.settings import CONFIG_DIR, AgentSettings, Settings
 from ivr.menu import load_menu
 
@@ -132,3 +132,17 @@ def test_a_recorded_prompt_replaces_the_generated_one(tmp_path: Path):
     (custom / "welcome.wav").write_bytes(b"RIFF-recorded")
     build_prompts({"welcome": "您好"}, tmp_path / "out", custom)
     assert (tmp_path / "out" / "welcome.wav").read_bytes() == b"RIFF-recorded"
+
+
+def test_a_prompt_text_starting_with_a_dash_is_spoken_not_taken_as_an_option(tmp_path):
+    # If espeak-ng took "-f<file>" as its option, it would read the whole file aloud.
+    long_file = tmp_path / "long.txt"
+    long_file.write_text("hello world " * 200)
+    target = tmp_path / "prompt.wav"
+    synthesize(f"-f{long_file}", target)
+    seconds = float(
+        subprocess.run(
+            ["soxi", "-D", str(target)], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert 0 < seconds < 15
