@@ -13,11 +13,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PROJECT=$(pwd)
 VENV=${HOTLINE_VENV:-$PROJECT/.venv}
+# Debian's own interpreter: the services run as the unprivileged user `hotline`, which must be
+# able to run the virtualenv's Python (an interpreter under /root, e.g. pyenv's, it cannot).
+PYTHON=${HOTLINE_PYTHON:-/usr/bin/python3}
 DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc debootstrap sip-tester espeak-ng sox
                  iproute2 ca-certificates)
 # The test suite also runs every database test on PostgreSQL; the browser tests drive
-# Debian's Chromium (with CJK fonts so the Chinese consoles render).
-TEST_DEBIAN_PACKAGES=(postgresql postgresql-contrib chromium fonts-noto-cjk)
+# Debian's Chromium (with CJK fonts so the Chinese consoles render); fail2ban checks its
+# filter against the security log the tests produce.
+TEST_DEBIAN_PACKAGES=(postgresql postgresql-contrib chromium fonts-noto-cjk fail2ban)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -44,9 +48,13 @@ install_python() {
     local extras=$1 stamp="$VENV/.hotline-installed"
     local want
     want="$extras $(sha256sum pyproject.toml | cut -d' ' -f1)"
+    if [[ -f "$VENV/pyvenv.cfg" ]] && ! grep -qx "home = $(dirname "$PYTHON")" "$VENV/pyvenv.cfg"; then
+        say "recreating the virtualenv $VENV from $PYTHON"
+        rm -rf "$VENV"
+    fi
     if [[ ! -x "$VENV/bin/python" ]]; then
         say "creating the virtualenv $VENV"
-        python3 -m venv "$VENV"
+        "$PYTHON" -m venv "$VENV"
     fi
     if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
         say "installing Python dependencies ($extras)"

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import traceback
 from collections.abc import Mapping
@@ -384,17 +385,38 @@ def install_config(
         files = render_config(settings, menu or load_menu(settings.ivr_menu_file))
     host_dir = settings.instance_host_dir
     uid, gid = asterisk_ids(settings)
-    for sub in INSTANCE_SUBDIRS:
+    root = os.geteuid() == 0
+    for sub in ("", *INSTANCE_SUBDIRS):
         path = host_dir / sub
         path.mkdir(parents=True, exist_ok=True)
-        os.chown(path, uid, gid)
-    os.chown(host_dir, uid, gid)
+        if root:
+            # Asterisk's user and group only; setgid, so what the CRM (a group member)
+            # writes here stays readable by Asterisk.
+            os.chown(path, uid, gid)
+            path.chmod(0o2770)
     for name, text in files.items():
-        target = host_dir / "etc" / name
-        target.write_text(text, encoding="utf-8")
-        os.chown(target, uid, gid)
-        target.chmod(0o640)
+        # A new file put in place: the CRM replaces files that setup created.
+        fd, tmp = tempfile.mkstemp(dir=host_dir / "etc", prefix=f".{name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        if root:
+            os.chown(tmp, uid, gid)
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, host_dir / "etc" / name)
     return settings.asterisk_instance_dir / "etc" / "asterisk.conf"
+
+
+def share_prompts(settings: Settings) -> None:
+    """The prompts setup made, writable by Asterisk's group: the CRM (a member) remakes them
+    when the admin console changes the menu's text."""
+    if os.geteuid() != 0:
+        return
+    uid, gid = asterisk_ids(settings)
+    for folder, _, names in os.walk(settings.in_chroot(settings.asterisk_prompts_dir)):
+        for name in names:
+            path = Path(folder) / name
+            os.chown(path, uid, gid)
+            path.chmod(0o660)
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> bool:

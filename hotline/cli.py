@@ -19,7 +19,7 @@ import yaml
 
 from crm import db
 from crm.services.directory import seed_all
-from hotline import asterisk, services
+from hotline import asterisk, services, users
 from hotline.prompts import build_prompts
 from hotline.settings import Settings, config_file, load_settings
 from ivr.menu import load_menu
@@ -52,6 +52,8 @@ def ensure_config_file(path: Path) -> None:
 def prepare(settings: Settings) -> None:
     """Everything the services need before they start; cheap when already done."""
     asterisk.build_root(settings)
+    # Asterisk's own user (host and chroot) and the services' user, before any file is made.
+    users.ensure_users(settings)
     menu = load_menu(settings.ivr_menu_file)
     asterisk.install_config(settings, menu)
     prompts_dir = settings.in_chroot(settings.asterisk_prompts_dir)
@@ -61,9 +63,11 @@ def prepare(settings: Settings) -> None:
     moh.mkdir(exist_ok=True)
     if "queue_wait" in menu.prompts:
         shutil.copyfile(prompts_dir / "queue_wait.wav", moh / "queue_wait.wav")
+    asterisk.share_prompts(settings)
     db.upgrade(settings.db_url)
     with db.transaction(db.make_sessionmaker(db.make_engine(settings.db_url))) as session:
         seed_all(session, agents=[(a.extension, a.name) for a in settings.agents])
+    users.hand_over_var(settings)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:

@@ -14,7 +14,9 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from hotline import users
 from hotline.asterisk import chroot_command, wait_for_port
 from hotline.settings import Settings
 
@@ -28,6 +30,8 @@ class Service:
     name: str
     argv: list[str]
     port: int | None
+    # Asterisk drops root itself (-U/-G, after binding); the others never have it.
+    as_service_user: bool = True
 
 
 def services(settings: Settings) -> dict[str, Service]:
@@ -41,6 +45,7 @@ def services(settings: Settings) -> dict[str, Service]:
                 settings, "/usr/sbin/asterisk", "-f", "-U", user, "-G", user, "-C", asterisk_conf
             ),
             settings.ami_port,
+            as_service_user=False,
         ),
         "crm": Service("crm", [python, "-m", "crm"], settings.crm_port),
         "agi": Service("agi", [python, "-m", "agi"], settings.agi_port),
@@ -72,6 +77,15 @@ def start(settings: Settings, name: str, timeout: float = 30.0) -> int:
     (settings.var_dir / "run").mkdir(parents=True, exist_ok=True)
     (settings.var_dir / "log").mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HOTLINE_CONFIG=str(settings.source_file))
+    identity = users.service_identity(settings) if service.as_service_user else None
+    drop: dict[str, Any] = {}
+    if identity is not None:
+        # Files root made since the last start (a migration, a database opened by a tool)
+        # go to the service user first, or the service could not write them.
+        users.hand_over_var(settings)
+        uid, gid, groups = identity
+        drop = {"user": uid, "group": gid, "extra_groups": groups, "umask": 0o027}
+        env["HOME"] = str(settings.var_dir)
     with open(settings.var_dir / "log" / f"{name}.log", "ab") as log:
         process = subprocess.Popen(
             service.argv,
@@ -80,6 +94,7 @@ def start(settings: Settings, name: str, timeout: float = 30.0) -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             env=env,
+            **drop,
         )
     _pid_file(settings, name).write_text(str(process.pid))
     log_file = settings.var_dir / "log" / f"{name}.log"

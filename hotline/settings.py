@@ -106,7 +106,10 @@ class Settings(BaseSettings):
     asterisk_root: Path = DEFAULT_CHROOT
     # The folder inside the chroot that belongs to this hotline instance.
     asterisk_instance_dir: Path = Path("/srv/hotline/default")
-    asterisk_user: str = "asterisk"
+    # Asterisk's own system user, the same uid on the host and in the chroot (hotline/users.py).
+    asterisk_user: str = "hotline-asterisk"
+    # The user the CRM, FastAGI server and transcriber run as when started by root.
+    service_user: str = "hotline"
 
     bind_address: str = "127.0.0.1"
     hotline_number: str = "12345"

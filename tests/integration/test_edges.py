@@ -5,9 +5,11 @@ path (key 1 → 110 above all) keeps working."""
 from __future__ import annotations
 
 import asyncio
+import pwd
 import re
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import unquote
 
 import httpx
@@ -18,7 +20,8 @@ from crm.bridge.ami import AmiBridge, AmiError
 from crm.domain.access import Role
 from crm.models import AuditEntry, CallbackAttempt, Ticket
 from crm.web.accounts import set_account
-from hotline.asterisk import AsteriskProcess
+from hotline import services
+from hotline.asterisk import AsteriskProcess, asterisk_ids
 from tests.integration.conftest import AGENT_ONE, AGENT_TWO, STRANGER, Hotline, finished
 from tests.support.aio import ask, run
 from tests.support.sipp import free_port, run_scenario, unauthenticated_register_scenario
@@ -296,3 +299,49 @@ def test_an_admins_template_reaches_no_file_no_secret_and_no_object(hotline: Hot
     centre = hotline.emergency_centre()
     number, caller = hotline.call(keys="1", hold_ms=2000, speech=False)
     assert finished(caller) == 0 and finished(centre) == 0
+
+
+# 9 · nothing runs as root ----------------------------------------------------------------------
+def uids_of(pid: int) -> list[int]:
+    """Real, effective, saved and filesystem uid of a running process."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return [int(u) for u in line.split()[1:]]
+    raise AssertionError(f"no Uid line for {pid}")
+
+
+def test_no_hotline_process_runs_as_root_and_asterisk_has_a_uid_of_its_own(hotline: Hotline):
+    settings = hotline.settings
+    owners = {}
+    for name in services.SERVICE_ORDER:
+        pid = services.pid_of(settings, name)
+        assert pid, f"{name} is not running"
+        found = set(uids_of(pid))
+        assert 0 not in found, f"{name} (pid {pid}) runs as root: {found}"
+        assert len(found) == 1, f"{name} could become root again: {found}"
+        owners[name] = pwd.getpwuid(found.pop()).pw_name
+    assert owners["asterisk"] == settings.asterisk_user == "hotline-asterisk"
+    assert {owners[n] for n in ("crm", "agi", "transcriber")} == {settings.service_user}
+    # The uid Asterisk has in its chroot is the host's hotline-asterisk, nobody else's.
+    uid, gid = asterisk_ids(settings)
+    assert (
+        pwd.getpwuid(uid).pw_name == "hotline-asterisk" and uid != pwd.getpwnam("postgres").pw_uid
+    )
+    assert [p.pw_name for p in pwd.getpwall() if p.pw_uid == uid] == ["hotline-asterisk"]
+    # No process with this instance's files in its command line runs as root either.
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            found = set(uids_of(int(proc.name)))
+        except (OSError, AssertionError):
+            continue
+        if str(settings.asterisk_instance_dir) in cmdline and "/usr/sbin/asterisk -f" in cmdline:
+            assert 0 not in found, cmdline
+    # What the services write is theirs, and not readable by anyone else.
+    database = settings.var_dir / "hotline.db"
+    assert database.stat().st_uid == pwd.getpwnam(settings.service_user).pw_uid
+    assert database.stat().st_mode & 0o077 == 0
+    instance = settings.instance_host_dir
+    assert instance.stat().st_uid == uid and instance.stat().st_mode & 0o007 == 0

@@ -72,6 +72,7 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
         ],
     }
     config.update(overrides)
+    _traversable(root)
     path = root / "hotline.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     ensure_config_file(path)
@@ -89,6 +90,15 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
     finally:
         services.stop_all(settings)
         shutil.rmtree(settings.instance_host_dir, ignore_errors=True)
+
+
+def _traversable(root: Path) -> None:
+    """The services run as the hotline's own user: it must reach ``root`` through pytest's
+    private temporary folders (0700). Traversal only (o+x), no listing."""
+    for folder in (root, *root.parents):
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            folder.chmod((mode & 0o7777) | 0o001)
 
 
 def _restore(previous: str | None) -> None:
