@@ -4,11 +4,15 @@ registered phone, and an agent's identity refused to anyone without the password
 
 from __future__ import annotations
 
+import re
+import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from hotline.asterisk import AsteriskProcess
+from hotline.settings import PROJECT_ROOT
 from tests.integration.conftest import AGENT_ONE, STRANGER, Hotline, finished
 from tests.support.instance import isolated_hotline
 from tests.support.sipp import (
@@ -23,6 +27,8 @@ PASSWORD = "desk-phone-secret-8003"
 # Desk phones sit on the LAN, not at the carrier trunk's address (127.0.0.1): a request from
 # the trunk is a citizen's call whatever its From says.
 DESK_ADDRESS = "127.0.0.6"
+# Someone guessing the desk phone's password.
+GUESSER = "127.0.0.7"
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +89,36 @@ def test_a_call_in_an_agents_name_without_the_password_is_challenged(desk_hotlin
         hotline.settings.hotline_number, status=401, caller=DESK, local_ip=STRANGER
     )
     assert finished(impostor) == 0, "an agent's identity was not challenged:\n" + impostor.output()
+
+
+FILTER = PROJECT_ROOT / "deploy" / "fail2ban" / "filter.d" / "hotline-asterisk.conf"
+
+
+def test_guessed_passwords_are_in_the_security_log_and_fail2ban_finds_them(desk_hotline: Hotline):
+    hotline = desk_hotline
+    security_log = hotline.settings.instance_host_dir / "log" / "security.log"
+    before = security_log.read_text() if security_log.exists() else ""
+    guesses = 6
+    sipp = run_scenario(
+        hotline.workdir / "guessing",
+        register_scenario(DESK, "guessed-password", expect=401),
+        port=free_port(),
+        target=f"127.0.0.1:{hotline.settings.sip_port}",
+        local_ip=GUESSER,
+        calls=guesses,
+        rate=20,
+    )
+    assert finished(sipp, timeout=60) == 0, sipp.output()
+    time.sleep(1)
+    new = security_log.read_text()[len(before) :]
+    failures = [line for line in new.splitlines() if GUESSER in line]
+    assert len(failures) >= guesses, new[-2000:]
+    log = hotline.workdir / "security-guessing.log"
+    log.write_text(new)
+    checked = subprocess.run(
+        ["fail2ban-regex", "--print-all-matched", str(log), str(FILTER)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    matched = re.search(r"^Lines: \d+ lines, \d+ ignored, (\d+) matched", checked.stdout, re.M)
+    assert matched and int(matched.group(1)) >= guesses, checked.stdout[-3000:]
+    assert GUESSER in checked.stdout
