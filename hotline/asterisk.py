@@ -339,6 +339,29 @@ def _contract_problems(
             problems.append(
                 Problem("pjsip.conf", None, f"热线依赖的 SIP 端点 '{extension}' 不存在")
             )
+    return problems + _unauthenticated_doors(files)
+
+
+def _unauthenticated_doors(files: confcheck.Telephony) -> list[Problem]:
+    """An endpoint without a password may neither register (a stranger would take its calls)
+    nor reach the agents' context (anyone could dial agents' phones in its name)."""
+    problems = []
+    aors = files.pjsip_of_type("aor")
+    for name, endpoint in files.pjsip_of_type("endpoint").items():
+        if (endpoint.value("auth") or "").strip():
+            continue
+        if (endpoint.value("context") or "").strip() == "hotline-agents":
+            problems.append(
+                Problem("pjsip.conf", endpoint.line,
+                        f"端点 '{name}' 没有密码（auth），不能使用 [hotline-agents]")
+            )  # fmt: skip
+        for aor_name in (endpoint.value("aors") or "").split(","):
+            aor = aors.get(aor_name.strip())
+            if aor is not None and (aor.value("max_contacts") or "0").strip() != "0":
+                problems.append(
+                    Problem("pjsip.conf", aor.line,
+                            f"端点 '{name}' 没有密码（auth），其 aor 不允许注册：max_contacts = 0")
+                )  # fmt: skip
     return problems
 
 
@@ -347,6 +370,14 @@ def chroot_command(settings: Settings, *argv: str) -> list[str]:
     if settings.asterisk_root == Path("/"):
         return list(argv)
     return ["chroot", str(settings.asterisk_root), *argv]
+
+
+def asterisk_command(settings: Settings) -> list[str]:
+    """The command line that runs this instance's Asterisk in the foreground, dropping root
+    for its own user (-U/-G) once it has started."""
+    conf = str(settings.asterisk_instance_dir / "etc" / "asterisk.conf")
+    user = settings.asterisk_user
+    return chroot_command(settings, "/usr/sbin/asterisk", "-f", "-U", user, "-G", user, "-C", conf)
 
 
 def build_root(settings: Settings) -> None:
@@ -449,17 +480,7 @@ class AsteriskProcess:
     def start(self, timeout: float = 30.0) -> None:
         """Start Asterisk in the foreground as a child and wait until AMI answers."""
         log = open(self.settings.instance_host_dir / "log" / "console.log", "ab")  # noqa: SIM115
-        argv = chroot_command(
-            self.settings,
-            "/usr/sbin/asterisk",
-            "-f",
-            "-U",
-            self.settings.asterisk_user,
-            "-G",
-            self.settings.asterisk_user,
-            "-C",
-            self.conf,
-        )
+        argv = asterisk_command(self.settings)
         self.process = subprocess.Popen(
             argv,
             stdout=log,

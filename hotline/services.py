@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline import users
-from hotline.asterisk import chroot_command, wait_for_port
+from hotline.asterisk import asterisk_command, wait_for_port
 from hotline.settings import Settings
 
 SERVICE_ORDER = ("asterisk", "crm", "agi", "transcriber")
@@ -36,14 +36,10 @@ class Service:
 
 def services(settings: Settings) -> dict[str, Service]:
     python = sys.executable
-    asterisk_conf = str(settings.asterisk_instance_dir / "etc" / "asterisk.conf")
-    user = settings.asterisk_user
     return {
         "asterisk": Service(
             "asterisk",
-            chroot_command(
-                settings, "/usr/sbin/asterisk", "-f", "-U", user, "-G", user, "-C", asterisk_conf
-            ),
+            asterisk_command(settings),
             settings.ami_port,
             as_service_user=False,
         ),

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import pwd
 import re
+import socket
+import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -345,3 +347,51 @@ def test_no_hotline_process_runs_as_root_and_asterisk_has_a_uid_of_its_own(hotli
     assert database.stat().st_mode & 0o077 == 0
     instance = settings.instance_host_dir
     assert instance.stat().st_uid == uid and instance.stat().st_mode & 0o007 == 0
+
+
+# 10 · what Asterisk listens on -----------------------------------------------------------------
+def sockets_of(pid: int) -> list[tuple[str, str, int]]:
+    """(protocol, local address, port) of each TCP listener and UDP socket of ``pid``."""
+    found = []
+    for protocol, flag in (("tcp", "-t"), ("udp", "-u")):
+        out = subprocess.run(
+            ["ss", "-H", "-l", "-n", "-p", flag], capture_output=True, text=True, check=True
+        ).stdout
+        for line in out.splitlines():
+            if f"pid={pid}," not in line:
+                continue
+            local = line.split()[3]
+            address, _, port = local.rpartition(":")
+            found.append((protocol, address.strip("[]"), int(port)))
+    return sorted(found)
+
+
+def test_asterisk_listens_on_the_bind_address_but_for_pjprojects_resolver(hotline: Hotline):
+    settings = hotline.settings
+    pid = services.pid_of(settings, "asterisk")
+    assert pid
+    sockets = sockets_of(pid)
+    bound = [s for s in sockets if s[1] == settings.bind_address]
+    others = [s for s in sockets if s[1] != settings.bind_address]
+    # AMI and the SIP transport, on the bind address (RTP ports there too, only during calls).
+    assert ("tcp", settings.bind_address, settings.ami_port) in bound
+    assert ("udp", settings.bind_address, settings.sip_port) in bound
+    assert [s for s in bound if s[0] == "tcp"] == [
+        ("tcp", settings.bind_address, settings.ami_port)
+    ]
+    # The rest is exactly pjproject's DNS resolver (README, "Trust boundaries"): one IPv4 and
+    # one IPv6 UDP socket on an ephemeral port, from which it sends its queries.
+    assert sorted((p, a) for p, a, _ in others) == [("udp", "0.0.0.0"), ("udp", "::")], sockets
+    assert all(port >= 32768 for _, _, port in others), sockets
+    # A stranger's datagram to them is no DNS answer to a query of Asterisk's: dropped, and the
+    # hotline goes on answering.
+    for _, address, port in others:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        target = "::1" if family == socket.AF_INET6 else STRANGER
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.sendto(b"\x12\x34\x81\x80" + b"\x00" * 8 + b"junk", (target, port))
+    time.sleep(0.5)
+    centre = hotline.emergency_centre()
+    number, caller = hotline.call(keys="1", hold_ms=2000, speech=False)
+    assert finished(caller) == 0 and finished(centre) == 0
+    assert services.pid_of(settings, "asterisk") == pid

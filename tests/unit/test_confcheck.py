@@ -233,3 +233,28 @@ def test_a_template_cannot_reach_python_internals(settings: Settings):
     )
     [problem] = problems_with(settings, "queues.conf", hostile)
     assert problem.line == line_of(hostile, "__globals__") and "unsafe" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # A phone without a password that may register: a stranger would take its calls.
+        (
+            "{% else %}; It cannot authenticate, so it may not register: a stranger's REGISTER is "
+            "refused.\nmax_contacts = 0",
+            "{% else %}max_contacts = 1",
+            "max_contacts = 0",
+        ),
+        # A phone without a password in the agents' context: anyone could dial in its name.
+        (
+            "context = hotline-refuse\nidentify_by = ip\n{% endif %}",
+            "context = hotline-agents\nidentify_by = ip\n{% endif %}",
+            "hotline-agents",
+        ),
+    ],
+)
+def test_an_endpoint_without_a_password_may_not_register_or_reach_the_agents(
+    settings: Settings, old: str, new: str, message: str
+):
+    problems = problems_with(settings, "pjsip.conf", edited("pjsip.conf", old, new))
+    assert any(message in p.message for p in problems), problems
