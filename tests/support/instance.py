@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from tests.support.sipp import free_port
 
 AGENT_ONE = "8001"
 AGENT_TWO = "8002"
+# Where test hotlines keep the files their services (running as the hotline's user) use.
+SERVICE_HOMES = "/tmp"
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,13 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
     emergency_port, one, two, carrier = free_port(), free_port(), free_port(), free_port()
     # Below the kernel's ephemeral range (32768 and up), where sipp's media ports come from.
     rtp = 20000 + (os.getpid() % 30) * 400
+    # What the services read and write lives outside pytest's temporary folders: those are
+    # private to root (pytest makes them 0700 again whenever a session starts) and the services
+    # run as the hotline's own user.
+    home = Path(tempfile.mkdtemp(prefix=f"hotline-{root.name}-", dir=SERVICE_HOMES))
+    home.chmod(0o711)
     config: dict[str, Any] = {
-        "var_dir": str(root / "var"),
+        "var_dir": str(home / "var"),
         "asterisk_instance_dir": f"/srv/hotline/test-{os.getpid()}-{root.name}",
         "sip_port": free_port(),
         "ami_port": tcp(),
@@ -72,8 +80,11 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
         ],
     }
     config.update(overrides)
-    _traversable(root)
-    path = root / "hotline.yaml"
+    menu = config.get("ivr_menu_file")
+    if menu and Path(menu).is_relative_to(root):  # a test's own menu, which the CRM edits
+        config["ivr_menu_file"] = str(home / Path(menu).name)
+        shutil.copyfile(menu, config["ivr_menu_file"])
+    path = home / "hotline.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     ensure_config_file(path)
     previous = os.environ.get("HOTLINE_CONFIG")
@@ -90,15 +101,9 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
     finally:
         services.stop_all(settings)
         shutil.rmtree(settings.instance_host_dir, ignore_errors=True)
-
-
-def _traversable(root: Path) -> None:
-    """The services run as the hotline's own user: it must reach ``root`` through pytest's
-    private temporary folders (0700). Traversal only (o+x), no listing."""
-    for folder in (root, *root.parents):
-        mode = folder.stat().st_mode
-        if not mode & 0o001:
-            folder.chmod((mode & 0o7777) | 0o001)
+        # The logs stay with the test's other files; the rest goes.
+        shutil.copytree(settings.var_dir / "log", root / "var-log", dirs_exist_ok=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _restore(previous: str | None) -> None:
