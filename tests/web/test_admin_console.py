@@ -176,7 +176,9 @@ def test_admin_edits_the_dialplan_a_broken_file_is_refused_and_the_running_one_k
         # A second number: unknown until the change is applied, then it reaches the IVR.
         assert finished(hotline.call_refused("12346")) == 0
         open_document(page, "extensions.conf", "[hotline-route]")
-        extended = shipped.replace("; Any other number:", SECOND_NUMBER + "; Any other number:")
+        anchor = "; No other extension here, on purpose:"
+        assert anchor in shipped
+        extended = shipped.replace(anchor, SECOND_NUMBER + anchor)
         apply_text(page, extended, "新增 12346")
         applied(page)
         assert site.read_text(encoding="utf-8") == extended
