@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from crm.agents.services import AgentRequestError
 from crm.domain.access import Role
+from crm.domain.callback_channel import channel_id, originated
 from crm.domain.callback_numbers import CallbackNumberRefused, CallbackPolicy, dialable
 from crm.models import CallbackAttempt, Ticket
 from crm.services import audit, orders
@@ -149,6 +150,8 @@ async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) 
             {
                 "Action": "Originate",
                 "ActionID": f"{ACTION_PREFIX}{attempt_id}",
+                # Only this channel's result counts for the attempt (on_ami_event).
+                "ChannelId": channel_id(settings.ami_secret, attempt_id),
                 "Channel": f"PJSIP/{extension}",
                 "Context": CALLBACK_CONTEXT,
                 "Exten": number,
@@ -228,6 +231,11 @@ def on_ami_event(state: Any, headers: Mapping[str, str]) -> None:
     so their call-back lists redraw."""
     result = result_of(headers)
     if result is None:
+        return
+    if headers.get("Event") == "UserEvent" and not originated(
+        state.settings.ami_secret, result[0], headers.get("Uniqueid")
+    ):
+        log.warning("call-back result from a channel the CRM did not originate: %r", result)
         return
 
     async def store() -> None:

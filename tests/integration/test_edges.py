@@ -395,3 +395,55 @@ def test_asterisk_listens_on_the_bind_address_but_for_pjprojects_resolver(hotlin
     number, caller = hotline.call(keys="1", hold_ms=2000, speech=False)
     assert finished(caller) == 0 and finished(centre) == 0
     assert services.pid_of(settings, "asterisk") == pid
+
+
+def test_a_call_back_result_from_a_channel_the_crm_did_not_originate_is_ignored(
+    agents: Hotline,
+):
+    number, caller = agents.call(keys="4", hold_ms=3000, speech=False)
+    assert finished(caller) == 0, caller.output()
+    call = agents.wait_for_call(number, lambda c: c["ticket"]["callback_needed"])
+    engine = db.make_engine(agents.settings.db_url)
+    sessions = db.make_sessionmaker(engine)
+    with db.transaction(sessions) as session:
+        ticket_id = session.scalars(
+            select(Ticket.id).where(Ticket.number == call["ticket"]["number"])
+        ).one()
+        pending = CallbackAttempt(ticket_id=ticket_id, agent_extension=AGENT_ONE, number=number)
+        session.add(pending)
+        session.flush()
+        attempt_id = pending.id
+    carrier = agents.citizen_busy()
+    seen: list[Mapping[str, str]] = []
+
+    async def run_callback_dialplan_outside_the_crm(ami: AmiBridge) -> None:
+        # A channel of its own (not the CRM's Originate for the attempt) runs [hotline-callback]
+        # with the pending attempt's number: its hang-up raises a HotlineCallback event.
+        ami.raw_listeners.append(
+            lambda h: seen.append(h) if h.get("UserEvent") == "HotlineCallback" else None
+        )
+        await ami.action(
+            {
+                "Action": "Originate",
+                "Channel": f"Local/{number}@hotline-callback",
+                "Application": "Wait",
+                "Data": "5",
+                "Variable": f"HOTLINE_CALLBACK_ATTEMPT={attempt_id}",
+                "Async": "true",
+            }
+        )
+        deadline = time.monotonic() + 20
+        while not seen and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+
+    try:
+        ask(agents.settings, run_callback_dialplan_outside_the_crm)
+        assert finished(carrier, 30) == 0, carrier.output()
+    finally:
+        carrier.stop()
+    assert [h.get("Attempt") for h in seen] == [str(attempt_id)], seen
+    time.sleep(2)
+    with sessions() as session:
+        attempt = session.get(CallbackAttempt, attempt_id)
+        assert attempt is not None and attempt.status == "calling", attempt.status
+    engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm.domain.callback_channel import channel_id, originated
 from crm.domain.callback_numbers import CallbackNumberRefused, CallbackPolicy, dialable
 from hotline.settings import CallbackSettings
 
@@ -44,3 +45,12 @@ def test_mainland_numbers_are_called_back(number: str, dialled: str):
 def test_international_premium_and_service_numbers_are_refused(number: str, why: str):
     with pytest.raises(CallbackNumberRefused, match=why):
         dialable(number, DEFAULTS)
+
+
+def test_only_the_channel_the_crm_originated_reports_an_attempts_result():
+    ours = channel_id("secret", 7)
+    assert originated("secret", 7, ours)
+    assert not originated("secret", 8, ours)  # another attempt's channel
+    assert not originated("other-secret", 7, ours)
+    assert not originated("secret", 7, "1796132835.1")  # any channel Asterisk named itself
+    assert not originated("secret", 7, None)
