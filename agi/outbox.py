@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from crm.calls.events import CallEvent
+from callmodel.events import CallEvent
 
 log = logging.getLogger(__name__)
 

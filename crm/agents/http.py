@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from crm.agents.services import AgentService
-from crm.api.deps import console_or_service
+from crm.http.deps import console_or_service
 from crm.models import AgentState
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(console_or_service)])

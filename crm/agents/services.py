@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.bridge.ami import AmiBridge, AmiError
 from crm.db import transaction
+from crm.domain.errors import HotlineError
 from crm.models import AgentState
 from hotline.settings import AgentSettings, Settings
 from ivr.menu import Menu
@@ -21,12 +22,16 @@ from ivr.menu import Menu
 log = logging.getLogger(__name__)
 
 
-class AgentNotFound(LookupError):
-    pass
+class AgentNotFound(HotlineError, LookupError):
+    """No agent has this extension."""
+
+    status = 404
 
 
-class AgentRequestError(ValueError):
-    pass
+class AgentRequestError(HotlineError, ValueError):
+    """A queue or call-back request that cannot be carried out as asked."""
+
+    status = 400
 
 
 @dataclass

@@ -15,8 +15,9 @@ from typing import Any
 
 from panoramisk import Manager
 
+from callmodel.events import CallEvent
 from crm.bridge.translate import translate
-from crm.calls.events import CallEvent
+from crm.domain.errors import Unavailable
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ RawListener = Callable[[Mapping[str, str]], None]
 BACKLOG = 10_000
 
 
-class AmiError(RuntimeError):
+class AmiError(Unavailable):
     """Asterisk refused an action, or did not answer in time."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from crm.calls import events as ev
+from callmodel import events as ev
 
 HOTLINE_CONTEXTS = ("hotline-inbound", "hotline-route", "hotline-hangup")
 EMERGENCY_ENDPOINT = "PJSIP/emergency-110-"

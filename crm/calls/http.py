@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from asr.classifier import CallClassifier
-from crm.api.deps import ReaderDep, SessionDep
-from crm.calls.events import CallEvent
-from crm.domain.callrecords import CallOutcome
+from callmodel.events import CallEvent
+from crm.domain.call_outcomes import CallOutcome
+from crm.http.deps import ReaderDep, SessionDep
 from crm.models import Call, Ticket, TranscriptionJob
 
 router = APIRouter(tags=["calls"])
@@ -100,8 +100,8 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
 
 
 def _for(viewer: Any, payload: Any) -> Any:
-    """Numbers masked for roles that must not see them (one function: crm.web.redact)."""
-    from crm.web.redact import redact  # the consoles import this module
+    """Numbers masked for roles that must not see them (one function: crm.domain.redaction)."""
+    from crm.domain.redaction import redact  # the consoles import this module
 
     return redact(viewer, payload)
 

@@ -14,19 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.calls import events as ev
+from callmodel import events as ev
+from callmodel.calltypes import CallType, TicketStatus
 from crm.db import transaction
-from crm.domain.callrecords import (
+from crm.domain.call_outcomes import (
     CallOutcome,
     is_known_number,
     needs_callback,
     normalise_number,
     outcome_at_end,
 )
-from crm.domain.calltypes import CallType, TicketStatus
 from crm.models import Alert, Call, IngestedEvent, Ticket
-from crm.services.numbering import next_ticket_number
-from crm.services.orders import SYSTEM, archive_emergency
+from crm.orders.numbering import next_ticket_number
+from crm.orders.services import SYSTEM, archive_emergency
 
 log = logging.getLogger(__name__)
 

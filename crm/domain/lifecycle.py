@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from crm.domain.calltypes import CallType, TicketStatus
+from callmodel.calltypes import CallType, TicketStatus
+from crm.domain.deadlines import compute_deadlines
 from crm.domain.errors import RuleViolation
-from crm.domain.limits import compute_deadlines
 from crm.domain.workcalendar import to_china
 
 S = TicketStatus

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.domain.calltypes import CallType, TicketStatus
+from callmodel.calltypes import CallType, TicketStatus
 from crm.models.base import Base, str_enum, utcnow
 
 

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.domain.calltypes import CallType, TicketStatus
+from callmodel.calltypes import CallType, TicketStatus
 from crm.domain.phones import normalize_phone
 from crm.domain.special_lines import SpecialLine, suggest_special_lines
+from crm.knowledge import services as knowledge
 from crm.models import Call, Ticket
 from crm.models.knowledge import SpecialLineEntry
 from crm.models.workorders import TicketDetail
-from crm.services import knowledge
 from ivr.menu import Menu
 
 OPEN = {TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.REPLIED}

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Mapping
 
 from crm.bridge.ami import AmiBridge
-from crm.web.callbacks import ACTION_PREFIX, AGENT_NO_ANSWER, CALLBACK_CONTEXT, result_of
+from crm.callbacks.http import ACTION_PREFIX, AGENT_NO_ANSWER, CALLBACK_CONTEXT, result_of
 from tests.integration.conftest import Hotline
 from tests.support.aio import ask
 

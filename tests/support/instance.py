@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from hotline import services
-from hotline.cli import ensure_config_file, prepare
 from hotline.settings import Settings, load_settings
+from hotlinectl.cli import ensure_config_file, prepare
 from tests.support.sipp import free_port
 
 AGENT_ONE = "8001"

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm.callbacks.http import AGENT_NO_ANSWER, record_result, result_of, status_label
 from crm.models import CallbackAttempt, Ticket
-from crm.web.callbacks import AGENT_NO_ANSWER, record_result, result_of, status_label
 
 
 @pytest.mark.parametrize(
