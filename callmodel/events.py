@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _CallEvent(BaseModel):
@@ -121,3 +121,22 @@ CallEvent = Annotated[
     | CallEnded,
     Field(discriminator="kind"),
 ]
+
+
+class CallbackFinished(BaseModel):
+    """A call-back's result: the dialplan's UserEvent at its end, or Asterisk's failed
+    OriginateResponse when the agent's own phone did not answer (see crm/callbacks/)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    attempt: int
+    status: str
+    talk_seconds: int | None = None
+    recording: str | None = None
+
+
+def talk_seconds(ended_epoch: float, queued_epoch: float | None, hold_seconds: int | None) -> int:
+    """Talk time when only the dialplan's clock is known: end − queue entry − hold time."""
+    if queued_epoch is None:
+        return 0
+    return max(0, int(round(ended_epoch - queued_epoch - (hold_seconds or 0))))

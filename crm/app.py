@@ -13,14 +13,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from callmodel.events import CallEvent
+from callmodel.events import CallbackFinished, CallEvent
 from crm import db
 from crm.accounts import http as accounts_http
 from crm.agents import console as agents_console
 from crm.agents import http as agents_http
 from crm.agents.services import AgentService
 from crm.bridge.ami import AmiBridge
+from crm.bridge.translate import AmiEvent
 from crm.callbacks import http as callbacks_http
+from crm.callbacks.services import record_result
 from crm.calls import http as calls_http
 from crm.calls import recordings
 from crm.calls.services import apply_event
@@ -29,10 +31,11 @@ from crm.directory import http as directory_http
 from crm.http.errors import install_error_handler
 from crm.knowledge import http as knowledge_http
 from crm.models import Ticket
+from crm.notifications import CallApplied, CallbackRecorded, CallObserved
 from crm.notifier import Notifier
 from crm.orders import console as orders_console
 from crm.orders import http as orders_http
-from crm.orders.overdue import OverdueEvent, OverdueScheduler
+from crm.orders.overdue import OverdueScheduler, notifier_sink
 from crm.reports import http as reports_http
 from crm.transcription import job_queue, queue_call_transcription
 from crm.web import include_web
@@ -65,20 +68,29 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
 
     async def apply(event: CallEvent) -> Ticket:
         ticket = await asyncio.to_thread(apply_event, sessions, event)
-        notifier.publish({"kind": event.kind, "uniqueid": event.uniqueid, "ticket": ticket.number})
+        notifier.publish(CallApplied(event, ticket.number))
         if event.kind == "call_ended":  # both producers report the end, with the recording
             await asyncio.to_thread(
                 queue_call_transcription, sessions, transcriptions, settings, event.uniqueid
             )
         return ticket
 
-    def overdue_found(event: OverdueEvent) -> None:
-        due = event.due.isoformat() if event.due else None
-        notifier.publish(
-            {"kind": "overdue", "ticket": event.number, "stage": event.stage, "due": due}
-        )
+    async def from_asterisk(event: AmiEvent) -> None:
+        """The bridge's sink: call events are applied like the FastAGI server's; a call-back's
+        result is stored once (a repeated event changes nothing)."""
+        if not isinstance(event, CallbackFinished):
+            await apply(event)
+            return
+        stored = await asyncio.to_thread(
+            record_result, app.state, event.attempt, event.status, event.talk_seconds,
+            event.recording,
+        )  # fmt: skip
+        if stored:
+            notifier.publish(CallbackRecorded(event.attempt))
 
-    overdue = OverdueScheduler(sessions, on_event=overdue_found)
+    overdue = OverdueScheduler(sessions, on_event=notifier_sink(notifier))
+    ami = AmiBridge(settings, from_asterisk)
+    ami.observers.append(lambda event, at: notifier.publish(CallObserved(event, at)))
 
     app.state.settings = settings
     # The hotline's own services authenticate to the API with this token (see crm.http.deps).
@@ -88,9 +100,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     app.state.notifier = notifier
     app.state.apply = apply
     app.state.transcriptions = transcriptions
-    app.state.agents = AgentService(
-        settings, load_menu(settings.ivr_menu_file), sessions, AmiBridge(settings, apply)
-    )
+    app.state.agents = AgentService(settings, load_menu(settings.ivr_menu_file), sessions, ami)
 
     include_api(app)
     include_web(app)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from agi.channel import Channel, get_variables
 from agi.handlers.context import HandlerContext
 from callmodel import dialplan as v
-from callmodel.events import CallEnded
-from crm.domain.call_outcomes import talk_seconds
+from callmodel.events import CallEnded, talk_seconds
 
 FACTS = (
     v.HANGUPCAUSE,

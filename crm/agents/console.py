@@ -19,6 +19,7 @@ from crm.domain.access import Role
 from crm.domain.errors import Forbidden, InvalidInput
 from crm.http.deps import require, same_origin
 from crm.models.workorders import Unit
+from crm.notifications import AgentStateChanged, OrderChanged
 from crm.orders import services as orders
 from crm.orders.services import RegistrationForm
 from crm.text import T
@@ -79,21 +80,21 @@ def agent_state(request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
     return view
 
 
-def _wallboard_changed(request: Request) -> None:
-    request.app.state.notifier.publish({"kind": "agent_state"})
+def _wallboard_changed(request: Request, staff: Staff) -> None:
+    request.app.state.notifier.publish(AgentStateChanged(agent_extension(staff)))
 
 
 @router.post("/agent/sign-in")
 async def sign_in(body: SignIn, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
     await request.app.state.agents.login(agent_extension(staff), body.queues)
-    _wallboard_changed(request)
+    _wallboard_changed(request, staff)
     return _agent_view(request, staff)
 
 
 @router.post("/agent/sign-out")
 async def sign_out(request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
     await request.app.state.agents.logout(agent_extension(staff))
-    _wallboard_changed(request)
+    _wallboard_changed(request, staff)
     return _agent_view(request, staff)
 
 
@@ -105,7 +106,7 @@ class PauseIn(BaseModel):
 @router.post("/agent/pause")
 async def pause(body: PauseIn, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
     await request.app.state.agents.pause(agent_extension(staff), body.paused, body.reason)
-    _wallboard_changed(request)
+    _wallboard_changed(request, staff)
     return _agent_view(request, staff)
 
 
@@ -174,7 +175,7 @@ def register(
             "tell_caller": detail.tell_caller,
             "notes": detail.notes,
         }
-    request.app.state.notifier.publish({"kind": "order_changed", "ticket": result["number"]})
+    request.app.state.notifier.publish(OrderChanged(ticket_id))
     return result
 
 

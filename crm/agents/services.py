@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from callmodel import dialplan
 from crm.bridge.ami import AmiBridge, AmiError
 from crm.db import transaction
 from crm.domain.errors import HotlineError
@@ -134,7 +135,7 @@ class AgentService:
             await self.ami.action(
                 {
                     "Action": "QueueAdd",
-                    "Queue": f"hotline-{queue}",
+                    "Queue": dialplan.queue_name(queue),
                     "Interface": self.interface(agent.extension),
                     "MemberName": agent.name,
                     "StateInterface": self.interface(agent.extension),
@@ -150,7 +151,7 @@ class AgentService:
             await self.ami.action(
                 {
                     "Action": "QueueRemove",
-                    "Queue": f"hotline-{queue}",
+                    "Queue": dialplan.queue_name(queue),
                     "Interface": self.interface(agent.extension),
                 }
             )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from asr.classifier import CallClassifier
 from callmodel.events import CallEvent
+from crm.callbacks.services import still_to_call_back
 from crm.domain.call_outcomes import CallOutcome
 from crm.http.deps import ReaderDep, SessionDep
 from crm.models import Call, Ticket, TranscriptionJob
@@ -132,12 +133,8 @@ def get_call(uniqueid: str, viewer: ReaderDep, session: SessionDep) -> dict[str,
 @router.get("/api/callbacks")
 def list_callbacks(viewer: ReaderDep, session: SessionDep) -> list[dict[str, Any]]:
     """未接来电回拨: callers who gave up before a person answered, oldest first."""
-    query = (
-        select(Ticket)
-        .where(Ticket.callback_needed.is_(True), Ticket.callback_done_at.is_(None))
-        .order_by(Ticket.created_at)
-    )
-    return _for(viewer, [ticket_view(t) for t in session.scalars(query)])
+    tickets = still_to_call_back(session, limit=None)
+    return _for(viewer, [ticket_view(t) for t in tickets])
 
 
 @router.get("/api/calls/{uniqueid}/transcript")

@@ -20,15 +20,15 @@ from sqlalchemy.orm import Session, selectinload
 from callmodel.calltypes import CallType
 from crm import audit
 from crm.accounts.services import Staff
-from crm.callbacks.http import attempts_by_ticket, status_label
+from crm.callbacks.services import attempts_by_ticket, status_label
 from crm.domain.access import OrderVisibility, Role, can_read, read_must_be_audited
 from crm.domain.errors import Forbidden, InvalidInput, NotFound
+from crm.domain.moments import iso
 from crm.domain.redaction import redact
 from crm.domain.workcalendar import CHINA_TZ
 from crm.http.deps import require, same_origin
 from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
 from crm.models.workorders import TicketDetail
-from crm.web.pop import iso
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
 Listeners = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER)

@@ -33,9 +33,9 @@ from crm.accounts.services import Staff
 from crm.dialplan_editor.asterisk_facts import asterisk_facts, loaded_dialplan
 from crm.domain.access import Role
 from crm.domain.errors import InvalidInput, NotFound
+from crm.domain.moments import iso
 from crm.http.deps import require, same_origin
 from crm.models import ConfigVersion
-from crm.web.pop import iso
 from hotline import asterisk, confcheck
 from hotline.confcheck import Problem
 from hotline.prompts import build_prompts

@@ -79,10 +79,3 @@ def outcome_at_end(
 def needs_callback(outcome: CallOutcome, caller_number: str) -> bool:
     """未接来电尽快回拨: every caller who gave up before a person answered is called back."""
     return outcome.is_abandoned and is_known_number(caller_number)
-
-
-def talk_seconds(ended_epoch: float, queued_epoch: float | None, hold_seconds: int | None) -> int:
-    """Talk time when only the dialplan's clock is known: end − queue entry − hold time."""
-    if queued_epoch is None:
-        return 0
-    return max(0, int(round(ended_epoch - queued_epoch - (hold_seconds or 0))))

@@ -26,6 +26,11 @@ from crm.domain.workcalendar import to_china
 
 S = TicketStatus
 
+# An open order: still waiting for the hotline or a unit (registered, dispatched, or replied by
+# the unit and not yet answered to the caller). Chase warnings, the dispatch queue, the overdue
+# scan and the wallboard's overdue count all mean this.
+OPEN_STATUSES = frozenset({S.REGISTERED, S.DISPATCHED, S.REPLIED})
+
 
 class Action(StrEnum):
     ANSWER_FROM_KB = "answer_from_kb"

@@ -18,10 +18,12 @@ from callmodel.calltypes import CallType, TicketStatus
 from crm import audit
 from crm.accounts.services import Staff
 from crm.domain.access import Role, can_read, read_must_be_audited
+from crm.domain.lifecycle import OPEN_STATUSES
 from crm.domain.redaction import redact
 from crm.http.deps import require, same_origin
 from crm.models import Ticket
 from crm.models.workorders import TicketDetail
+from crm.notifications import OrderChanged
 from crm.orders import services as orders
 from crm.orders.http import order_view
 
@@ -29,7 +31,6 @@ router = APIRouter(
     prefix="/web/api/leader", tags=["web console"], dependencies=[Depends(same_origin)]
 )
 Leaders = require(Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)
-OPEN = [TicketStatus.REGISTERED.value, TicketStatus.DISPATCHED.value, TicketStatus.REPLIED.value]
 
 
 @router.get("/orders")
@@ -42,7 +43,7 @@ def list_orders(
     query = (
         select(Ticket, TicketDetail)
         .join(TicketDetail, TicketDetail.ticket_id == Ticket.id)
-        .where(Ticket.status.in_(OPEN))
+        .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
         .order_by(TicketDetail.reply_due.asc().nulls_last(), Ticket.id)
         .limit(500)
     )
@@ -86,7 +87,7 @@ def dispatch(
         )
         session.commit()
         result = {"ticket_id": ticket_id, "work_order": order.id, "kind": order.kind}
-    request.app.state.notifier.publish({"kind": "order_changed", "ticket_id": ticket_id})
+    request.app.state.notifier.publish(OrderChanged(ticket_id))
     return result
 
 
@@ -106,7 +107,7 @@ def redispatch(ticket_id: int, request: Request, staff: Staff = Leaders) -> dict
             "status": ticket.status.value,
             "kind": decision.kind,
         }
-    request.app.state.notifier.publish({"kind": "order_changed", "ticket_id": ticket_id})
+    request.app.state.notifier.publish(OrderChanged(ticket_id))
     return result
 
 

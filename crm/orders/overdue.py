@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +24,7 @@ from callmodel.calltypes import CallType, TicketStatus
 from crm import audit
 from crm.domain.access import Role, Viewer
 from crm.domain.deadlines import archive_is_due, overdue_stages
+from crm.domain.lifecycle import OPEN_STATUSES
 from crm.models.calls import Alert, Ticket
 from crm.models.workorders import TicketDetail
 from crm.orders.services import auto_archive, deadlines_of
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 
 SCHEDULER = Viewer("scheduler", frozenset({Role.SHIFT_LEADER}))
 STAGE_LABELS = {"dispatch": "派单", "unit_feedback": "单位反馈", "reply": "答复来电人"}
-_OPEN = (TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.REPLIED)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def scan(session: Session, now: datetime) -> list[OverdueEvent]:
     rows = session.execute(
         select(Ticket, TicketDetail)
         .join(TicketDetail, TicketDetail.ticket_id == Ticket.id)
-        .where(Ticket.status.in_([s.value for s in _OPEN]))
+        .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
         .order_by(Ticket.id)
     ).all()
     for ticket, detail in rows:
@@ -95,23 +95,14 @@ EventSink = Callable[[OverdueEvent], Awaitable[None] | None]
 
 
 class Publisher(Protocol):
-    def publish(self, message: dict[str, Any]) -> None: ...
+    def publish(self, message: object) -> None: ...
 
 
 def notifier_sink(notifier: Publisher) -> EventSink:
-    """Forward overdue events to the CRM's ``Notifier`` (screen pops / WebSocket fan-out)."""
+    """Forward overdue events, typed, to the CRM's ``Notifier`` (the wallboards redraw)."""
 
     def sink(event: OverdueEvent) -> None:
-        notifier.publish(
-            {
-                "kind": "overdue" if event.stage != "auto_archived" else "auto_archived",
-                "ticket": event.number,
-                "ticket_id": event.ticket_id,
-                "call_type": event.call_type.value,
-                "stage": event.stage,
-                "due": event.due.isoformat() if event.due else None,
-            }
-        )
+        notifier.publish(event)
 
     return sink
 

@@ -1,10 +1,11 @@
 """Push to the browsers: screen pops, emergency banners and the wallboard over WebSocket.
 
-One hub task per CRM process reads the notifier (applied call events), loads what a message
-needs from the database once, and hands it to each signed-in console after ``redact`` for that
-person. A slow browser has a bounded queue and loses its oldest frames; the call path never
-waits for a browser. Across several CRM workers this fan-out would need the database or a
-broker (the notifier is in-process); see the README.
+One hub task per CRM process subscribes to the notifier by type (applied call events, call-back
+results, agent state, overdue orders), loads what a message needs from the database once, and
+hands it to each signed-in console after ``redact`` for that person. A slow browser has a
+bounded queue and loses its oldest frames; the call path never waits for a browser. Across
+several CRM workers this fan-out would need the database or a broker (the notifier is
+in-process); see the README.
 """
 
 from __future__ import annotations
@@ -13,33 +14,32 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import WebSocket
-from sqlalchemy import func, select
 
-from callmodel.calltypes import TicketStatus
-from callmodel.events import AgentRinging
+from callmodel.events import AgentRinging, CallRouted, CallStarted, QueueJoined
 from crm.accounts.services import Staff
-from crm.bridge.translate import translate
 from crm.domain.access import Role
 from crm.domain.redaction import redact
-from crm.domain.workcalendar import CHINA_TZ
-from crm.models import Call
-from crm.models.calls import Ticket
-from crm.models.workorders import TicketDetail
+from crm.notifications import (
+    AgentStateChanged,
+    CallApplied,
+    CallbackRecorded,
+    CallObserved,
+)
+from crm.orders.overdue import OverdueEvent
+from crm.reports.wallboard import wallboard
 from crm.web.pop import build_pop, call_of
 
 log = logging.getLogger(__name__)
 
 WALLBOARD_ROLES = (Role.SUPERVISOR, Role.SHIFT_LEADER, Role.HOTLINE_LEADER)
-SERVICE_LEVEL_SECONDS = 20  # answered within 20 s of queueing counts as in service level
+# The applied call events that change the wallboard's figures.
 WALLBOARD_KINDS = {
     "call_started", "call_routed", "queue_joined", "agent_ringing", "agent_answered",
-    "agent_completed", "queue_abandoned", "call_ended", "overdue", "agent_state",
+    "agent_completed", "queue_abandoned", "call_ended",
 }  # fmt: skip
 
 
@@ -60,9 +60,9 @@ class Hub:
         self.state = state
         self.consoles: set[Console] = set()
         self.task: asyncio.Task[None] | None = None
-        # From the raw AMI stream, by caller Uniqueid: when AgentCalled came (pop latency) and
-        # which phones ring. The applied agent_ringing event does not record the interface (a
-        # ring-all queue rings several); Asterisk's AgentCalled names each one.
+        # From the bridge's observed events, by caller Uniqueid: when AgentCalled came (pop
+        # latency) and which phones ring. The applied agent_ringing event does not record the
+        # interface (a ring-all queue rings several); each AgentRinging names one.
         self.agent_called: dict[str, float] = {}
         self.ringing: dict[str, list[str]] = {}
         self.popped: dict[str, set[str]] = {}
@@ -71,60 +71,59 @@ class Hub:
         self.prepared: dict[str, dict[str, Any]] = {}
         self.received: dict[str, float] = {}  # when the AgentCalled reached us (benchmark)
         self._wallboard_pending = False
+        state.notifier.listen(CallObserved, self.observed)
 
-    # AMI raw listener, called by the bridge for every event before it is applied. AgentCalled
-    # goes through the bridge's own translation (crm.bridge.translate) to the typed
-    # AgentRinging; the pop is sent at once if it was prepared, else when the event is applied.
-    def ami_event(self, headers: Mapping[str, str]) -> None:
-        if headers.get("Event") == "AgentCalled" and headers.get("Uniqueid"):
-            event = translate(headers)
-            try:
-                stamp = float(headers.get("Timestamp") or time.time())
-            except ValueError:
-                stamp = time.time()
-            uniqueid = headers["Uniqueid"]
-            self.agent_called.setdefault(uniqueid, stamp)
-            self.received.setdefault(uniqueid, time.time())
-            interface = headers.get("Interface") or headers.get("MemberName") or ""
-            self.ringing.setdefault(uniqueid, []).append(interface)
-            for table in (
-                self.agent_called,
-                self.received,
-                self.ringing,
-                self.popped,
-                self.prepared,
-            ):
-                if len(table) > 1000:
-                    table.pop(next(iter(table)))  # type: ignore[attr-defined]
-            if isinstance(event, AgentRinging) and uniqueid in self.prepared:
-                self._send_pop(uniqueid, self.prepared[uniqueid], [event.agent_interface])
+    def observed(self, note: CallObserved) -> None:
+        """Notifier listener, called inline as the bridge reads each AMI event (before it is
+        applied): on AgentRinging the pop is sent at once if it was prepared, else when the
+        event is applied."""
+        event = note.event
+        if not isinstance(event, AgentRinging):
+            return
+        uniqueid = event.uniqueid
+        self.agent_called.setdefault(uniqueid, event.occurred_at.timestamp())
+        self.received.setdefault(uniqueid, note.received_at)
+        self.ringing.setdefault(uniqueid, []).append(event.agent_interface)
+        for table in (self.agent_called, self.received, self.ringing, self.popped, self.prepared):
+            if len(table) > 1000:
+                table.pop(next(iter(table)))  # type: ignore[attr-defined]
+        if uniqueid in self.prepared:
+            self._send_pop(uniqueid, self.prepared[uniqueid], [event.agent_interface])
 
     def ensure_started(self) -> None:
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run(), name="web-hub")
 
     async def _run(self) -> None:
-        async with self.state.notifier.subscribe() as queue:
+        kinds = (CallApplied, CallbackRecorded, AgentStateChanged, OverdueEvent)
+        async with self.state.notifier.subscribe(*kinds) as queue:
             while True:
                 message = await queue.get()
                 try:
                     await self.handle(message)
                 except Exception:
-                    log.exception("web hub: could not handle %r", message.get("kind"))
+                    log.exception("web hub: could not handle %r", message)
 
-    async def handle(self, message: dict[str, Any]) -> None:
-        kind = message.get("kind")
-        if kind == "agent_ringing":
-            await self._pop(message["uniqueid"])
-        elif kind in ("call_started", "queue_joined") and self.consoles:
-            await self._prepare(message["uniqueid"])
-        elif kind == "call_routed":
-            await self._maybe_emergency(message["uniqueid"])
-            uniqueid = message["uniqueid"]
-            if uniqueid in self.popped or uniqueid in self.prepared:
-                await self._pop(uniqueid, update=True)  # the IVR choice arrived after the ring
-        if kind in WALLBOARD_KINDS:
-            self.wallboard_soon()
+    async def handle(self, message: object) -> None:
+        """What a console sees of one notification: a pop, an emergency banner, a redrawn
+        call-back list, and (coalesced) the wallboard."""
+        if isinstance(message, CallbackRecorded):
+            self.broadcast({"type": "callbacks"}, Role.AGENT, Role.SHIFT_LEADER)
+            return
+        if isinstance(message, CallApplied):
+            event = message.event
+            if isinstance(event, AgentRinging):
+                await self._pop(event.uniqueid)
+            elif isinstance(event, CallStarted | QueueJoined) and self.consoles:
+                await self._prepare(event.uniqueid)
+            elif isinstance(event, CallRouted):
+                await self._maybe_emergency(event.uniqueid)
+                if event.uniqueid in self.popped or event.uniqueid in self.prepared:
+                    # the IVR choice arrived after the ring
+                    await self._pop(event.uniqueid, update=True)
+            if event.kind not in WALLBOARD_KINDS:
+                return
+        self.wallboard_soon()
 
     async def _pop(self, uniqueid: str, update: bool = False) -> None:
         def load() -> tuple[list[str], dict[str, Any] | None]:
@@ -240,94 +239,3 @@ class Hub:
         while True:
             frame = await console.outbox.get()
             await console.ws.send_json(frame)
-
-
-def _local_midnight(state: Any) -> datetime:
-    now = datetime.now(CHINA_TZ)  # the hotline's day (crm.domain.workcalendar)
-    return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-def wallboard(state: Any) -> dict[str, Any]:
-    """Figures of today (local day) and of this moment, per queue and in total."""
-    now = datetime.now(UTC)
-    since = _local_midnight(state)
-    with state.sessions() as session:
-        calls = list(
-            session.scalars(select(Call).where(Call.started_at >= since - timedelta(hours=1)))
-        )
-        overdue = session.scalar(
-            select(func.count())
-            .select_from(TicketDetail)
-            .join(Ticket, Ticket.id == TicketDetail.ticket_id)
-            .where(TicketDetail.reply_due < now)
-            .where(
-                Ticket.status.in_([TicketStatus.REGISTERED.value, TicketStatus.DISPATCHED.value])
-            )
-        )
-    queues: dict[str, dict[str, Any]] = {}
-    labels = {name: spec.label for name, spec in state.agents.menu.queues.items()}
-
-    def q(name: str | None) -> dict[str, Any]:
-        return queues.setdefault(
-            name or "-",
-            {
-                "queue": name or "-",
-                "label": labels.get(name or "-", name or "-"),
-                "waiting": 0,
-                "longest_wait": 0,
-                "answered": 0,
-                "abandoned": 0,
-                "in_sl": 0,
-            },
-        )
-
-    for call in calls:
-        if call.queue is None:
-            continue
-        row = q(call.queue)
-        if call.outcome == "queued" and call.ended_at is None and call.queued_at:
-            row["waiting"] += 1
-            row["longest_wait"] = max(
-                row["longest_wait"], int((now - call.queued_at).total_seconds())
-            )
-        if call.started_at < since:
-            continue
-        if call.outcome == "answered":
-            row["answered"] += 1
-            if call.hold_seconds is not None and call.hold_seconds <= SERVICE_LEVEL_SECONDS:
-                row["in_sl"] += 1
-        elif call.outcome == "abandoned_queue":
-            row["abandoned"] += 1
-    total = {
-        "queue": "合计",
-        "label": "合计",
-        "waiting": 0,
-        "longest_wait": 0,
-        "answered": 0,
-        "abandoned": 0,
-        "in_sl": 0,
-    }
-    for row in queues.values():
-        for key in ("waiting", "answered", "abandoned", "in_sl"):
-            total[key] += row[key]
-        total["longest_wait"] = max(total["longest_wait"], row["longest_wait"])
-    for row in [*queues.values(), total]:
-        offered = row["answered"] + row["abandoned"]
-        row["service_level"] = round(100 * row["in_sl"] / offered, 1) if offered else None
-    states = {s.extension: s for s in state.agents.states()}
-    agents = [
-        {
-            "extension": a.extension,
-            "name": a.name,
-            "queues": list(states[a.extension].queues or []) if a.extension in states else [],
-            "paused": bool(a.extension in states and states[a.extension].paused),
-        }
-        for a in state.settings.agents
-    ]
-    return {
-        "at": now.isoformat(),
-        "queues": sorted(queues.values(), key=lambda r: r["queue"]),
-        "total": total,
-        "overdue_orders": overdue or 0,
-        "agents": agents,
-    }

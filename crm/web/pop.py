@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from callmodel.calltypes import CallType, TicketStatus
+from crm.domain.lifecycle import OPEN_STATUSES
+from crm.domain.moments import iso
 from crm.domain.phones import normalize_phone
 from crm.domain.special_lines import SpecialLine, suggest_special_lines
 from crm.knowledge import services as knowledge
@@ -20,12 +22,6 @@ from crm.models import Call, Ticket
 from crm.models.knowledge import SpecialLineEntry
 from crm.models.workorders import TicketDetail
 from ivr.menu import Menu
-
-OPEN = {TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.REPLIED}
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
 
 
 def call_of(session: Session, uniqueid: str) -> Call | None:
@@ -48,7 +44,7 @@ def earlier_tickets(session: Session, ticket: Ticket, limit: int = 5) -> list[di
     for earlier, detail in rows:
         status = TicketStatus(earlier.status)
         due = detail.reply_due if detail else None
-        is_open = detail is not None and status in OPEN
+        is_open = detail is not None and status in OPEN_STATUSES
         out.append(
             {
                 "ticket_id": earlier.id,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from crm.callbacks import http as callbacks
 from crm.security import session_key
 from crm.web import pages
 from crm.web.hub import Hub
@@ -22,7 +20,5 @@ def include_web(app: FastAPI) -> None:
     state = app.state
     state.web_key = session_key(state.settings.var_dir)
     state.web_hub = Hub(state)
-    state.agents.ami.raw_listeners.append(state.web_hub.ami_event)
-    state.agents.ami.raw_listeners.append(partial(callbacks.on_ami_event, state))
     app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")
     app.include_router(pages.router)

@@ -36,23 +36,16 @@ def test_seed_is_idempotent_and_keeps_edits(session: Session) -> None:
     )
 
 
-def test_notifier_sink_publishes_plain_messages() -> None:
-    published: list[dict[str, object]] = []
+def test_notifier_sink_publishes_typed_events() -> None:
+    published: list[object] = []
 
     class Fake:
-        def publish(self, message: dict[str, object]) -> None:
+        def publish(self, message: object) -> None:
             published.append(message)
 
     from callmodel.calltypes import CallType
 
-    notifier_sink(Fake())(OverdueEvent(7, "20260930-0007", CallType.HELP, "reply", cn(10, 1, 10)))
-    assert published == [
-        {
-            "kind": "overdue",
-            "ticket": "20260930-0007",
-            "ticket_id": 7,
-            "call_type": "help",
-            "stage": "reply",
-            "due": "2026-10-01T10:00:00+08:00",
-        }
-    ]
+    event = OverdueEvent(7, "20260930-0007", CallType.HELP, "reply", cn(10, 1, 10))
+    notifier_sink(Fake())(event)
+    assert published == [OverdueEvent(7, "20260930-0007", CallType.HELP, "reply", cn(10, 1, 10))]
+    assert published[0].due.isoformat() == "2026-10-01T10:00:00+08:00"

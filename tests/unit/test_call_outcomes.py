@@ -4,13 +4,13 @@ from datetime import date
 
 import pytest
 
+from callmodel.events import talk_seconds
 from crm.domain.call_outcomes import (
     ANONYMOUS,
     CallOutcome,
     needs_callback,
     normalise_number,
     outcome_at_end,
-    talk_seconds,
     ticket_number,
 )
 

@@ -9,7 +9,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.callbacks.http import AGENT_NO_ANSWER, record_result, result_of, status_label
+from callmodel.events import CallbackFinished
+from crm.bridge.translate import AGENT_NO_ANSWER, translate
+from crm.callbacks.services import record_result, status_label
 from crm.models import CallbackAttempt, Ticket
 
 
@@ -41,7 +43,13 @@ from crm.models import CallbackAttempt, Ticket
     ],
 )  # fmt: skip
 def test_results_are_read_from_asterisks_events(headers, result):
-    assert result_of(headers) == result
+    expected = None
+    if result is not None:
+        attempt, status, talk, recording = result
+        expected = CallbackFinished(
+            attempt=attempt, status=status, talk_seconds=talk, recording=recording
+        )
+    assert translate(headers) == expected
 
 
 def ticket_with_attempt(sessions: sessionmaker[Session]) -> tuple[int, int]:
