@@ -15,9 +15,12 @@ from sqlalchemy import select
 from callmodel.calltypes import CallType
 from crm.accounts.services import Staff
 from crm.agents.http import agent_view
+from crm.directory.services import special_lines_for
 from crm.domain.access import Role
 from crm.domain.errors import Forbidden, InvalidInput
+from crm.domain.required_fields import FIELD_LABELS, REQUIRED_FIELDS, missing_fields
 from crm.http.deps import require, same_origin
+from crm.knowledge.services import kb_for
 from crm.models.workorders import Unit
 from crm.notifications import AgentStateChanged, OrderChanged
 from crm.orders import services as orders
@@ -26,28 +29,8 @@ from crm.text import T
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
 
-# Fields the form requires per call type (hotline-rules.md): the page enforces them, the
-# domain's classification enforces them again on the server.
-REQUIRED_FIELDS: dict[str, list[str]] = {
-    CallType.CONSULTATION.value: ["question"],
-    CallType.HELP.value: ["question", "contact_number", "location"],
-    CallType.EMERGENCY.value: ["question", "contact_number", "location"],
-    CallType.COMPLAINT.value: ["question", "contact_number", "target"],
-    CallType.REPORT.value: ["question", "contact_number", "target"],
-    CallType.SUGGESTION.value: ["question"],
-    CallType.PRAISE.value: ["question"],
-    CallType.INVALID.value: ["question"],
-}
-
 AgentOnly = require(Role.AGENT)
 AgentOrLeader = require(Role.AGENT, Role.SHIFT_LEADER)
-
-_LABEL = {
-    "question": "content",
-    "contact_number": "contact",
-    "location": "location",
-    "target": "target",
-}
 
 
 def agent_extension(staff: Staff) -> str:
@@ -126,19 +109,14 @@ class RegisterIn(BaseModel):
     article_id: int | None = None
 
 
-def _missing(body: RegisterIn) -> list[str]:
-    data = body.model_dump()
-    return [f for f in REQUIRED_FIELDS[body.call_type.value] if not (data.get(f) or "").strip()]
-
-
 @router.post("/tickets/{ticket_id}/register")
 def register(
     ticket_id: int, body: RegisterIn, request: Request, staff: Staff = AgentOrLeader
 ) -> dict[str, Any]:
-    missing = _missing(body)
+    missing = missing_fields(body.call_type, body.model_dump())
     if missing:
         raise InvalidInput(
-            f"{T['required']}：{', '.join(T.get(_LABEL.get(f, f), f) for f in missing)}"
+            f"{T['required']}：{', '.join(T.get(FIELD_LABELS.get(f, f), f) for f in missing)}"
         )
     if body.action == "dispatch" and body.body_unit_id is None:
         raise InvalidInput(f"{T['required']}：{T['body_unit']}")
@@ -181,8 +159,6 @@ def register(
 
 @router.get("/kb")
 def kb_search(q: str, request: Request, staff: Staff = require(*Role)) -> list[dict[str, Any]]:
-    from crm.web.pop import kb_for, special_lines_for
-
     with request.app.state.sessions() as session:
         return [{"kind": "kb", **hit} for hit in kb_for(session, q, 8)] + [
             {"kind": "line", **line} for line in special_lines_for(session, q)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callmodel import events as ev
 from callmodel.calltypes import CallType, TicketStatus
@@ -257,3 +257,10 @@ HANDLERS = {
     ev.RecordingStarted: _recording_started,
     ev.CallEnded: _ended,
 }
+
+
+def call_of(session: Session, uniqueid: str) -> Call | None:
+    """The call with this Asterisk Uniqueid and its ticket, if the CRM has it."""
+    return session.scalars(
+        select(Call).options(selectinload(Call.ticket)).where(Call.uniqueid == uniqueid)
+    ).one_or_none()

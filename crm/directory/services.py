@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm.domain.access import Role
 from crm.domain.special_lines import DEFAULT_FILE as SPECIAL_LINES_FILE
-from crm.domain.special_lines import load_special_lines
+from crm.domain.special_lines import SpecialLine, load_special_lines, suggest_special_lines
 from crm.models.knowledge import KbArticle, SpecialLineEntry
 from crm.models.workorders import StaffUser, Unit
 
@@ -143,3 +143,13 @@ def seed_all(session: Session, agents: Iterable[tuple[str, str]] = ()) -> dict[s
         "kb_articles": seed_knowledge(session),
         "staff": seed_staff(session, agents),
     }
+
+
+def special_lines_for(session: Session, text: str) -> list[dict[str, str]]:
+    """The special lines (专线) whose keywords fit ``text``, at most five."""
+    rows = list(session.scalars(select(SpecialLineEntry).where(SpecialLineEntry.active.is_(True))))
+    lines = [SpecialLine(r.number, r.name, r.scope, tuple(r.keywords)) for r in rows]
+    return [
+        {"line": x.number, "name": x.name, "scope": x.scope}
+        for x in suggest_special_lines(text, lines)
+    ][:5]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -90,3 +91,13 @@ def _fuzzy(session: Session, terms: list[str], dialect: str, limit: int) -> list
         hits.append(Hit(article, float(sum(g in doc for g in grams))))
     hits.sort(key=lambda h: (-h.score, h.article.id))
     return hits[:limit]
+
+
+def kb_for(session: Session, text: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Knowledge-base answers that fit ``text`` (the IVR choice, a search), shortened."""
+    if not text:
+        return []
+    return [
+        {"id": h.article.id, "title": h.article.title, "body": h.article.body[:400]}
+        for h in search(session, text, limit)
+    ]

@@ -21,6 +21,7 @@ from fastapi import WebSocket
 
 from callmodel.events import AgentRinging, CallRouted, CallStarted, QueueJoined
 from crm.accounts.services import Staff
+from crm.calls.services import call_of
 from crm.domain.access import Role
 from crm.domain.redaction import redact
 from crm.notifications import (
@@ -31,7 +32,7 @@ from crm.notifications import (
 )
 from crm.orders.overdue import OverdueEvent
 from crm.reports.wallboard import wallboard
-from crm.web.pop import build_pop, call_of
+from crm.web.pop import build_pop
 
 log = logging.getLogger(__name__)
 
