@@ -85,7 +85,7 @@ _ABOUT_A_BODY = {CallType.COMPLAINT, CallType.SUGGESTION, CallType.PRAISE}
 
 
 def classify(intake: Intake) -> Classification:
-    """Apply the type-specific rules of hotline-rules.md to one registered call."""
+    """Apply the "Type-specific rules" of docs/hotline-rules.md to one registered call."""
     call_type = CallType(intake.call_type)
     contact = normalize_phone(intake.contact_number)
 

@@ -1,6 +1,6 @@
 """The seven call types' reply limits and stage limits.
 
-Source: hotline-rules.md, "Call types and their limits".
+Source: docs/hotline-rules.md, "Call types and their limits".
 
 One table, ``TYPE_RULES``, holds every number the spec gives per type, so a change of regulation is
 a change of one row and the test that names it. Deadlines are computed from the call's timestamp

@@ -1,4 +1,5 @@
-"""What the registration form must hold per call type (docs/hotline-rules.md, 登记 and 三要素).
+"""What the registration form must hold per call type (docs/hotline-rules.md,
+"Type-specific rules").
 
 The agent console shows these as required before a ticket is registered, and the server refuses
 a registration without them. ``crm.domain.classification`` then applies the rules that follow

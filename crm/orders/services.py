@@ -215,7 +215,8 @@ def _special_line(session: Session, number: str | None) -> SpecialLine | None:
 
 
 def _deadline_sentence(cls: Classification, deadlines: Deadlines) -> tuple[str, ...]:
-    """Principle 5: tell the caller the reply deadline of an order that will be followed up."""
+    """Tell the caller the reply deadline of an order that will be followed up
+    (docs/hotline-rules.md, Handling principles, 5)."""
     if cls.archive_now or not cls.forwardable or deadlines.reply_due is None:
         return ()
     due = to_china(deadlines.reply_due)
@@ -696,7 +697,8 @@ def auto_archive(
 def answer_from_kb(
     session: Session, ticket_id: int, article_id: int, actor: Viewer, now: datetime | None = None
 ) -> KbAnswer:
-    """Principle 1: a standard answer from the knowledge base closes the ticket."""
+    """A standard answer from the knowledge base closes the ticket
+    (docs/hotline-rules.md, Handling principles, 1)."""
     ticket = get_ticket(session, ticket_id)
     detail = get_detail(session, ticket_id)
     article = session.get(KbArticle, article_id)

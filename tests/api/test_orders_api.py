@@ -266,7 +266,7 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
 def test_mounts_into_the_crm_app(
     db_url: str, tmp_path: object, clock: Clock, session_factory: sessionmaker[Session]
 ) -> None:
-    """The integrator's create_app plus include_api: one app, one error format."""
+    """create_app plus include_api: one app, one error format."""
     from crm.app import create_app, include_api
     from hotline.settings import Settings
 

@@ -1,4 +1,4 @@
-"""The type-specific conditions of hotline-rules.md, one row per rule."""
+"""The type-specific conditions of docs/hotline-rules.md, one row per rule."""
 
 from __future__ import annotations
 
