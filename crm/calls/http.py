@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from asr.classifier import CallClassifier
 from callmodel.events import CallEvent
 from crm.callbacks.services import still_to_call_back
+from crm.calls.services import transcription_job
 from crm.domain.call_outcomes import CallOutcome
 from crm.http.deps import ReaderDep, SessionDep
 from crm.models import Call, Ticket, TranscriptionJob
@@ -145,9 +146,7 @@ def get_transcript(
     session: SessionDep,
 ) -> dict[str, Any]:
     """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
-    job = session.scalars(
-        select(TranscriptionJob).where(TranscriptionJob.call_uniqueid == uniqueid)
-    ).one_or_none()
+    job = transcription_job(session, uniqueid)
     if job is None:
         raise HTTPException(status_code=404, detail=f"这通电话没有转写任务：{uniqueid}")
     transcript = job.transcript()

@@ -21,6 +21,7 @@ from callmodel.calltypes import CallType
 from crm import audit
 from crm.accounts.services import Staff
 from crm.callbacks.services import attempts_by_ticket, status_label
+from crm.calls.services import transcription_job
 from crm.domain.access import OrderVisibility, Role, can_read, read_must_be_audited
 from crm.domain.errors import Forbidden, InvalidInput, NotFound
 from crm.domain.moments import iso
@@ -251,9 +252,7 @@ def _audio_response(request: Request, recording: str, name: str) -> Response:
 def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
     with request.app.state.sessions() as session:
         _readable_call(session, uniqueid, staff, "transcript")
-        job = session.scalars(
-            select(TranscriptionJob).where(TranscriptionJob.call_uniqueid == uniqueid)
-        ).one_or_none()
+        job = transcription_job(session, uniqueid)
         if job is None:
             return {"status": None, "lines": []}
         data = job.transcript()

@@ -24,7 +24,7 @@ from crm.domain.call_outcomes import (
     normalise_number,
     outcome_at_end,
 )
-from crm.models import Alert, Call, IngestedEvent, Ticket
+from crm.models import Alert, Call, IngestedEvent, Ticket, TranscriptionJob
 from crm.orders.numbering import next_ticket_number
 from crm.orders.services import SYSTEM, archive_emergency
 
@@ -263,4 +263,11 @@ def call_of(session: Session, uniqueid: str) -> Call | None:
     """The call with this Asterisk Uniqueid and its ticket, if the CRM has it."""
     return session.scalars(
         select(Call).options(selectinload(Call.ticket)).where(Call.uniqueid == uniqueid)
+    ).one_or_none()
+
+
+def transcription_job(session: Session, uniqueid: str) -> TranscriptionJob | None:
+    """The transcription job of a call (one per recorded call), if it was queued."""
+    return session.scalars(
+        select(TranscriptionJob).where(TranscriptionJob.call_uniqueid == uniqueid)
     ).one_or_none()

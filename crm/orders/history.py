@@ -1,11 +1,11 @@
-"""A caller's earlier tickets, as the screen pop shows them."""
+"""A caller's earlier tickets: who counts as the same caller, and the list the pop shows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from callmodel.calltypes import TicketStatus
@@ -16,14 +16,19 @@ from crm.models import Ticket
 from crm.models.workorders import TicketDetail
 
 
+def same_caller(ticket: Ticket) -> ColumnElement[bool]:
+    """Tickets from this ticket's caller: the number as stored, or in its canonical form."""
+    number = normalize_phone(ticket.caller_number) or ticket.caller_number
+    return Ticket.caller_number.in_({number, ticket.caller_number})
+
+
 def earlier_tickets(session: Session, ticket: Ticket, limit: int = 5) -> list[dict[str, Any]]:
     """The caller's latest other tickets, newest first, as the pop lists them (an open one is
     a chase warning: no new dispatch before its deadline)."""
-    number = normalize_phone(ticket.caller_number) or ticket.caller_number
     rows = session.execute(
         select(Ticket, TicketDetail)
         .outerjoin(TicketDetail, TicketDetail.ticket_id == Ticket.id)
-        .where(Ticket.caller_number.in_({number, ticket.caller_number}), Ticket.id != ticket.id)
+        .where(same_caller(ticket), Ticket.id != ticket.id)
         .order_by(Ticket.created_at.desc())
         .limit(limit)
     ).all()

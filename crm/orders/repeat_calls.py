@@ -21,6 +21,7 @@ from crm.domain.phones import normalize_phone
 from crm.domain.repeat import PriorOrder, RepeatDecision, decide_repeat
 from crm.models.calls import Ticket
 from crm.models.workorders import Caller, TicketDetail, WorkOrder
+from crm.orders.history import same_caller
 from crm.orders.numbering import next_ticket_number
 from crm.orders.registration import RegistrationForm, register_ticket
 from crm.orders.stages import dispatch
@@ -54,7 +55,7 @@ def latest_prior_ticket(session: Session, ticket: Ticket) -> Ticket | None:
         .where(TicketDetail.call_type != CallType.INVALID.value)
         .where(
             or_(
-                Ticket.caller_number.in_({ticket.caller_number, number}),
+                same_caller(ticket),
                 TicketDetail.caller_id.in_(caller_ids),
             )
         )
