@@ -8,6 +8,7 @@ hotline create-admin USERNAME   the first 系统管理员 (prompts for the passw
 hotline backup DIR    the database, outbox, site files and recordings (incremental)
 hotline restore DIR   bring a backup into this instance (services stopped)
 hotline install-units   systemd units for production (enabled and started where systemd runs)
+hotline upgrade       backup, Asterisk's updates, restart when no call is up, migrations
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from crm.directory.services import seed_all
 from hotline import asterisk, services
 from hotline.prompts import build_prompts
 from hotline.settings import Settings, config_file, load_settings
-from hotlinectl import backup, units
+from hotlinectl import backup, units, upgrade
 from ivr.menu import load_menu
 
 SECRETS = ("ami_secret", "crm_ingest_token")
@@ -151,6 +152,22 @@ def cmd_install_units(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    try:
+        report = upgrade.upgrade(
+            load_settings(), packages=not args.no_packages, wait_seconds=args.wait
+        )
+    except upgrade.UpgradeError as exc:
+        print(f"升级失败：{exc}", file=sys.stderr)
+        return 1
+    print(f"升级前备份：{report.backup}")
+    print(f"Asterisk：{report.asterisk_before} → {report.asterisk_after}")
+    print("Asterisk 已重启" if report.asterisk_restarted else "Asterisk 尚未重启")
+    for note in report.notes:
+        print(f"  {note}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hotline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -182,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     install = sub.add_parser("install-units", help="systemd units for production")
     install.add_argument("--unit-dir", default=str(units.UNIT_DIR))
     install.set_defaults(fn=cmd_install_units)
+    upgrading = sub.add_parser("upgrade", help="backup, update Asterisk, restart when idle")
+    upgrading.add_argument(
+        "--wait", type=float, default=600, help="seconds to wait for calls to end (600)"
+    )
+    upgrading.add_argument("--no-packages", action="store_true", help="restart and migrate only")
+    upgrading.set_defaults(fn=cmd_upgrade)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args))

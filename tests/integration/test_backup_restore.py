@@ -24,7 +24,7 @@ PASSWORD = "restore-test-password-1"
 def hotline_command(hotline: Hotline, *args: str, stdin: str | None = None) -> str:
     """Run the ``hotline`` command against this hotline, as an operator would."""
     done = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
+        [sys.executable, "-m", "hotlinectl.cli", *args],
         env={**os.environ, "HOTLINE_CONFIG": str(hotline.settings.source_file)},
         input=stdin,
         capture_output=True,
@@ -78,7 +78,7 @@ def test_backup_under_a_call_restores_on_another_instance(
 
 def test_restore_refuses_while_the_hotline_runs(hotline: Hotline, tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "restore", str(tmp_path)],
+        [sys.executable, "-m", "hotlinectl.cli", "restore", str(tmp_path)],
         env={**os.environ, "HOTLINE_CONFIG": str(hotline.settings.source_file)},
         capture_output=True,
         text=True,

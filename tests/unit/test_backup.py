@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from crm import db
+from hotline import services
 from hotline.settings import Settings
 from hotlinectl import backup, cli
 
@@ -111,12 +112,12 @@ def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path: Path) -> None:
 
 
 def test_restore_command_refuses_while_services_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _settings(tmp_path / "a", "site-a")
-    (settings.var_dir / "run").mkdir(parents=True)
-    (settings.var_dir / "run" / "crm.pid").write_text(str(os.getpid()))
     folder = tmp_path / "backup"
     backup.backup(settings, folder)
+    # The real supervisor is asked in tests/integration/test_backup_restore.py.
+    monkeypatch.setattr(services, "pid_of", lambda _s, name: 4242 if name == "crm" else None)
     assert cli.main(["restore", str(folder)]) == 1
-    assert "请先停止热线服务" in capsys.readouterr().err
+    assert "：crm 仍在运行" in capsys.readouterr().err
