@@ -7,7 +7,8 @@ every service as an ordinary foreground program, restarts one within seconds whe
 commands as systemd units (``hotline.units``). The services are started in order, each once its
 predecessor answers, so Asterisk's AMI is up before the CRM connects.
 
-supervisord is driven through its XML-RPC interface on a Unix socket only root can open.
+supervisord is driven through its XML-RPC interface on a Unix socket only root can open. Where
+systemd runs the hotline (``hotline install-units``), the same functions ask ``systemctl``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ SERVICE_ORDER = ("asterisk", "crm", "agi", "transcriber")
 SETTLE_SECONDS = 1.0
 # supervisord's own start-up: the socket answers within a second on an idle machine.
 SUPERVISOR_START_SECONDS = 15.0
+UNIT_DIR = Path("/etc/systemd/system")
 LOG_BYTES = "20MB"
 LOG_BACKUPS = 5
 
@@ -61,6 +63,31 @@ def services(settings: Settings) -> dict[str, Service]:
         "agi": Service("agi", [python, "-m", "agi"], settings.agi_port),
         "transcriber": Service("transcriber", [python, "-m", "crm.transcription"], None),
     }
+
+
+def unit_name(service: str) -> str:
+    return f"hotline-{service}.service"
+
+
+def systemd_running() -> bool:
+    """True where systemd is PID 1 (not in containers or CI)."""
+    return Path("/run/systemd/system").is_dir()
+
+
+def under_systemd(settings: Settings, unit_dir: Path = UNIT_DIR) -> bool:
+    """True where systemd runs this very hotline: its units are installed for this
+    configuration file. A second instance on the same machine (a test) uses supervisord."""
+    if not systemd_running():
+        return False
+    unit = unit_dir / unit_name("crm")
+    return unit.exists() and f"HOTLINE_CONFIG={settings.source_file}\n" in unit.read_text()
+
+
+def _systemctl(*args: str) -> str:
+    done = subprocess.run(["systemctl", *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0 and args[0] != "show":
+        raise RuntimeError(f"systemctl {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 def _run_dir(settings: Settings) -> Path:
@@ -207,6 +234,9 @@ def _info(settings: Settings, name: str) -> dict[str, Any] | None:
 
 def pid_of(settings: Settings, name: str) -> int | None:
     """The service's pid while it is running, else None."""
+    if under_systemd(settings):
+        pid = _systemctl("show", "--property=MainPID", "--value", unit_name(name))
+        return int(pid) if pid.isdigit() and int(pid) else None
     info = _info(settings, name)
     if info is None or info["statename"] not in ("RUNNING", "STARTING") or not info["pid"]:
         return None
@@ -215,8 +245,13 @@ def pid_of(settings: Settings, name: str) -> int | None:
 
 def start(settings: Settings, name: str, timeout: float = 30.0) -> int:
     """Start one service unless it runs already; wait until its port answers."""
-    ensure_supervisor(settings)
     service = services(settings)[name]
+    if under_systemd(settings):
+        _systemctl("start", unit_name(name))
+        if service.port is not None:
+            wait_for_port(settings.bind_address, service.port, timeout)
+        return pid_of(settings, name) or 0
+    ensure_supervisor(settings)
     log_file = _log_dir(settings) / f"{name}.log"
     if pid_of(settings, name) is None:
         try:
@@ -252,6 +287,9 @@ def stop(settings: Settings, name: str) -> bool:
     does not restart a service stopped on purpose."""
     if pid_of(settings, name) is None:
         return False
+    if under_systemd(settings):
+        _systemctl("stop", unit_name(name))
+        return True
     try:
         _rpc(settings).supervisor.stopProcess(name, True)
     except xmlrpc.client.Fault as fault:
@@ -267,6 +305,9 @@ def start_all(settings: Settings) -> None:
 
 def stop_all(settings: Settings) -> None:
     """Stop every service, then this instance's supervisord."""
+    if under_systemd(settings):
+        _systemctl("stop", "hotline.target", *map(unit_name, SERVICE_ORDER))
+        return
     if not _supervisor_answers(settings):
         return
     for name in reversed(SERVICE_ORDER):

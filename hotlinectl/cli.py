@@ -82,7 +82,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
 def cmd_start(args: argparse.Namespace) -> int:
     cmd_setup(args)
     settings = load_settings()
-    services.start_all(settings)
+    if services.systemd_running():
+        # A real machine: systemd supervises the hotline and starts it at boot.
+        units.install_units(settings)
+    else:
+        services.start_all(settings)
     print_status(settings)
     return 0
 
@@ -147,7 +151,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_install_units(args: argparse.Namespace) -> int:
     for path in units.install_units(load_settings(), Path(args.unit_dir)):
         print(f"已写入 {path}")
-    if not units.systemd_is_running():
+    if not services.systemd_running():
         print("systemd 未运行（容器或 CI）：单元已写入但未启用；hotline start 同样会重启崩溃的服务")
     return 0
 
@@ -197,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     back.set_defaults(fn=cmd_restore)
     install = sub.add_parser("install-units", help="systemd units for production")
-    install.add_argument("--unit-dir", default=str(units.UNIT_DIR))
+    install.add_argument("--unit-dir", default=str(services.UNIT_DIR))
     install.set_defaults(fn=cmd_install_units)
     upgrading = sub.add_parser("upgrade", help="backup, update Asterisk, restart when idle")
     upgrading.add_argument(

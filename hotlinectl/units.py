@@ -22,7 +22,6 @@ from hotline import services
 from hotline.asterisk import CHROOT_SCRIPT
 from hotline.settings import PROJECT_ROOT, Settings
 
-UNIT_DIR = Path("/etc/systemd/system")
 TARGET = "hotline.target"
 # The system user the CRM, FastAGI server and transcriber run as (created by hotline setup).
 SERVICE_USER = "hotline"
@@ -40,10 +39,6 @@ class Unit:
     text: str
 
 
-def unit_name(service: str) -> str:
-    return f"hotline-{service}.service"
-
-
 def _exec(argv: list[str]) -> str:
     """A command line for ExecStart=, whose program systemd wants as an absolute path."""
     program = shutil.which(argv[0]) or argv[0]
@@ -57,7 +52,7 @@ def _service_unit(settings: Settings, service: services.Service) -> str:
         f"Description={DESCRIPTIONS[service.name]}",
         f"PartOf={TARGET}",
         "After=network-online.target"
-        + ("" if service.name == "asterisk" else f" {unit_name('asterisk')}"),
+        + ("" if service.name == "asterisk" else f" {services.unit_name('asterisk')}"),
         "Wants=network-online.target",
         # Restart=always for ever: a hotline never gives up on a service.
         "StartLimitIntervalSec=0",
@@ -100,10 +95,10 @@ def render_units(settings: Settings) -> list[Unit]:
     """The target and one unit per service, as text."""
     table = services.services(settings)
     units = [
-        Unit(unit_name(name), _service_unit(settings, table[name]))
+        Unit(services.unit_name(name), _service_unit(settings, table[name]))
         for name in services.SERVICE_ORDER
     ]
-    wants = " ".join(unit_name(name) for name in services.SERVICE_ORDER)
+    wants = " ".join(services.unit_name(name) for name in services.SERVICE_ORDER)
     target = "\n".join(
         [
             "[Unit]",
@@ -118,13 +113,8 @@ def render_units(settings: Settings) -> list[Unit]:
     return [*units, Unit(TARGET, target)]
 
 
-def systemd_is_running() -> bool:
-    """True where systemd is PID 1 (not in containers or CI)."""
-    return Path("/run/systemd/system").is_dir()
-
-
 def install_units(
-    settings: Settings, unit_dir: Path = UNIT_DIR, *, enable: bool = True
+    settings: Settings, unit_dir: Path = services.UNIT_DIR, *, enable: bool = True
 ) -> list[Path]:
     """Write the units; where systemd runs, enable and start the hotline under it."""
     unit_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +124,7 @@ def install_units(
         path.write_text(unit.text, encoding="utf-8")
         path.chmod(0o644)
         written.append(path)
-    if enable and systemd_is_running() and shutil.which("systemctl"):
+    if enable and services.systemd_running():
         subprocess.run(["systemctl", "daemon-reload"], check=True)
         subprocess.run(["systemctl", "enable", "--now", TARGET], check=True)
     return written
