@@ -4,7 +4,7 @@ Where systemd is not PID 1 (containers, CI, a plain ``hotline start``), each hot
 its own supervisord (the maintained ``supervisor`` package), configured in var/run: it starts
 every service as an ordinary foreground program, restarts one within seconds when it dies
 (``autorestart``), and rotates its output in var/log/<name>.log. Production machines run the same
-commands as systemd units (``hotline.units``). The services are started in order, each once its
+commands as systemd units (``hotlinectl.units``). The services are started in order, each once its
 predecessor answers, so Asterisk's AMI is up before the CRM connects.
 
 supervisord is driven through its XML-RPC interface on a Unix socket only root can open. Where

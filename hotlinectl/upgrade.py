@@ -1,7 +1,7 @@
 """``hotline upgrade``: take Asterisk's security updates and the hotline's new code without
 cutting a citizen off.
 
-In order: a backup (``hotline.backup``) into var/backups, kept beside the last few; the Asterisk
+In order: a backup (``hotlinectl.backup``) into var/backups, kept beside the last few; the Asterisk
 root's packages upgraded (rebuilt from nothing when it is missing or broken); Asterisk restarted
 "when convenient" — Asterisk's own ``core stop when convenient`` waits until no call is up, and the
 supervisor (supervisord or systemd) starts it again at once; the database migrated; the CRM and the
