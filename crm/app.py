@@ -11,7 +11,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from callmodel.events import CallbackFinished, CallEvent
 from crm import db
@@ -30,6 +34,7 @@ from crm.dialplan_editor import http as dialplan_editor_http
 from crm.directory import http as directory_http
 from crm.http.errors import install_error_handler
 from crm.knowledge import http as knowledge_http
+from crm.metrics import CrmMetrics
 from crm.models import Ticket
 from crm.notifications import CallApplied, CallbackRecorded, CallObserved
 from crm.notifier import Notifier
@@ -39,6 +44,7 @@ from crm.orders.overdue import OverdueScheduler, notifier_sink
 from crm.reports import http as reports_http
 from crm.transcription import job_queue, queue_call_transcription
 from crm.web import include_web
+from hotline.observability import health_response
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
 
     async def apply(event: CallEvent) -> Ticket:
         ticket = await asyncio.to_thread(apply_event, sessions, event)
+        metrics.events_applied.labels(event.kind).inc()
         notifier.publish(CallApplied(event, ticket.number))
         if event.kind == "call_ended":  # both producers report the end, with the recording
             await asyncio.to_thread(
@@ -91,6 +98,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     overdue = OverdueScheduler(sessions, on_event=notifier_sink(notifier))
     ami = AmiBridge(settings, from_asterisk)
     ami.observers.append(lambda event, at: notifier.publish(CallObserved(event, at)))
+    metrics = CrmMetrics(sessions, ami)
 
     app.state.settings = settings
     # The hotline's own services authenticate to the API with this token (see crm.http.deps).
@@ -106,8 +114,24 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     include_web(app)
 
     @app.get("/healthz")
-    def healthz() -> dict[str, object]:
-        return {"ok": True, "ami": app.state.agents.ami.connected.is_set()}
+    def healthz() -> JSONResponse:
+        """Up, with its dependencies: the database (503 without it) and the AMI link."""
+        try:
+            with sessions() as session:
+                session.execute(text("SELECT 1"))
+            database = True
+        except SQLAlchemyError:
+            database = False
+        status, body = health_response(
+            {"database": database, "ami": app.state.agents.ami.connected.is_set()},
+            required=("database",),
+        )
+        return JSONResponse(body, status_code=status)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        """Prometheus' text format: aggregate figures only, no caller's data."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

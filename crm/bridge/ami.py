@@ -42,6 +42,8 @@ class AmiBridge:
         self.sink = sink
         self.on_connect: list[ConnectHook] = []
         self.observers: list[Observer] = []
+        # Logins so far: every one after the first is a reconnect (crm/metrics.py).
+        self.logins = 0
         self.events: asyncio.Queue[AmiEvent] = asyncio.Queue(BACKLOG)
         self.connected = asyncio.Event()
         self.manager: Manager | None = None
@@ -75,6 +77,7 @@ class AmiBridge:
 
     def _logged_in(self, manager: Manager) -> None:
         log.info("AMI: logged in to %s:%s", self.settings.bind_address, self.settings.ami_port)
+        self.logins += 1
         self.connected.set()
         for hook in self.on_connect:
             asyncio.ensure_future(self._run_hook(hook))

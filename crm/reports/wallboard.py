@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from callmodel.calltypes import TicketStatus
+from crm.domain.access import Role
 from crm.domain.workcalendar import CHINA_TZ
-from crm.models import Call
+from crm.models import Alert, Call
 from crm.models.calls import Ticket
 from crm.models.workorders import TicketDetail
 
@@ -28,6 +29,16 @@ def wallboard(state: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     since = _local_midnight(state)
     with state.sessions() as session:
+        # What the supervisors must act on: a recording not written, no speech model …
+        alerts = [
+            {"kind": a.kind, "message": a.message, "at": a.created_at.isoformat()}
+            for a in session.scalars(
+                select(Alert)
+                .where(Alert.audience == Role.SUPERVISOR.value, Alert.acknowledged_at.is_(None))
+                .order_by(Alert.id.desc())
+                .limit(20)
+            )
+        ]
         calls = list(
             session.scalars(select(Call).where(Call.started_at >= since - timedelta(hours=1)))
         )
@@ -106,4 +117,5 @@ def wallboard(state: Any) -> dict[str, Any]:
         "total": total,
         "overdue_orders": overdue or 0,
         "agents": agents,
+        "alerts": alerts,
     }
