@@ -8,8 +8,10 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from agi.handlers.context import HandlerContext
+from agi.metrics import agi_health, agi_registry
 from agi.outbox import Outbox
 from agi.server import FastAgiServer
+from hotline.observability import serve_metrics
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
@@ -29,6 +31,12 @@ async def serve(settings: Settings) -> None:
         _listen_for_urgent_speech(settings, context)
     server = FastAgiServer(context)
     await server.start(settings.bind_address, settings.agi_port)
+    serve_metrics(
+        agi_registry(outbox),
+        lambda: agi_health(server, outbox),
+        settings.bind_address,
+        settings.agi_metrics_port,
+    )
     delivery = asyncio.create_task(
         outbox.deliver_forever(
             f"{settings.crm_url}/api/call-events",

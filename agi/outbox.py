@@ -16,13 +16,14 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from crm.calls.events import CallEvent
+from callmodel.events import CallEvent
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,10 @@ class Outbox:
         self._waiting: list[tuple[str, str, asyncio.Future[None]]] = []
         self._flush_scheduled = False
         self.wakeup = asyncio.Event()
+        # What this process wrote and how delivery went, for its metrics (agi/metrics.py).
+        self.written: Counter[str] = Counter()
+        self.delivery_failures = 0
+        self.crm_reachable: bool | None = None
         self._run(self._create)
 
     def _db(self) -> sqlite3.Connection:
@@ -104,11 +109,13 @@ class Outbox:
         if schedule:
             loop.run_in_executor(self._executor, self._flush, loop)
         await stored
+        self.written[event.kind] += 1
         self.wakeup.set()
 
     def put_sync(self, event: CallEvent) -> None:
         """The same, for process AGI scripts that have no event loop of their own."""
         self._run(self._insert, [(event.event_id, event.model_dump_json())])
+        self.written[event.kind] += 1
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         """Commit everything waiting in one transaction, then tell each writer."""
@@ -154,6 +161,16 @@ class Outbox:
                 )
             )
         ]
+
+    def counts(self) -> tuple[int, int]:
+        """How many events wait for the CRM, and how many it rejected."""
+        return self._run(
+            lambda: (
+                self._db()
+                .execute("SELECT count(*) - count(rejected), count(rejected) FROM outbox")
+                .fetchone()
+            )
+        )
 
     def rejected(self) -> list[tuple[str, str]]:
         return self._run(
@@ -217,9 +234,12 @@ class Outbox:
                 try:
                     while await self.deliver_once(client, url, token):
                         pass
+                    self.crm_reachable = True
                     backoff = MIN_BACKOFF
                     await self.wakeup.wait()
                 except (httpx.HTTPError, OSError) as exc:
+                    self.delivery_failures += 1
+                    self.crm_reachable = False
                     log.warning(
                         "CRM unreachable (%s: %s); retrying in %.1f s",
                         type(exc).__name__,

@@ -20,11 +20,11 @@ from collections.abc import Mapping
 
 from panoramisk.fast_agi import Request
 
-from agi import variables as v
 from agi.channel import AgiProtocolError, AgiResult, CallerHungUp, set_variable
 from agi.handlers.call_end import call_end
 from agi.handlers.context import Handler, HandlerContext
 from agi.handlers.ivr import ivr
+from callmodel import dialplan as v
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import yaml
 
 from asr.keywords import UrgentMatch, UrgentSpotter, normalise
 from asr.transcript import Speaker, Transcript
-from crm.domain.calltypes import CallType
+from callmodel.calltypes import CallType
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from crm import db
+from crm.accounts.services import set_account
 from crm.domain.access import Role
-from crm.web.accounts import set_account
 from tests.integration.conftest import Hotline
 from tests.support.instance import AGENT_ONE, isolated_hotline
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS

@@ -10,25 +10,41 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from callmodel.events import CallbackFinished, CallEvent
 from crm import db
+from crm.accounts import http as accounts_http
+from crm.agents import console as agents_console
 from crm.agents import http as agents_http
-from crm.agents.services import AgentNotFound, AgentRequestError, AgentService
-from crm.api import include_work_order_api
-from crm.bridge.ami import AmiBridge, AmiError
+from crm.agents.services import AgentService
+from crm.bridge.ami import AmiBridge
+from crm.bridge.translate import AmiEvent
+from crm.callbacks import http as callbacks_http
+from crm.callbacks.services import record_result
 from crm.calls import http as calls_http
-from crm.calls.events import CallEvent
+from crm.calls import recordings
 from crm.calls.services import apply_event
+from crm.dialplan_editor import http as dialplan_editor_http
+from crm.directory import http as directory_http
+from crm.http.errors import install_error_handler
+from crm.knowledge import http as knowledge_http
+from crm.metrics import CrmMetrics
 from crm.models import Ticket
+from crm.notifications import CallApplied, CallbackRecorded, CallObserved
 from crm.notifier import Notifier
-from crm.services.overdue import OverdueEvent, OverdueScheduler
+from crm.orders import console as orders_console
+from crm.orders import http as orders_http
+from crm.orders.overdue import OverdueScheduler, notifier_sink
+from crm.reports import http as reports_http
 from crm.transcription import job_queue, queue_call_transcription
 from crm.web import include_web
+from hotline.observability import health_response
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
 
@@ -58,58 +74,92 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
 
     async def apply(event: CallEvent) -> Ticket:
         ticket = await asyncio.to_thread(apply_event, sessions, event)
-        notifier.publish({"kind": event.kind, "uniqueid": event.uniqueid, "ticket": ticket.number})
+        metrics.events_applied.labels(event.kind).inc()
+        notifier.publish(CallApplied(event, ticket.number))
         if event.kind == "call_ended":  # both producers report the end, with the recording
             await asyncio.to_thread(
                 queue_call_transcription, sessions, transcriptions, settings, event.uniqueid
             )
         return ticket
 
-    def overdue_found(event: OverdueEvent) -> None:
-        due = event.due.isoformat() if event.due else None
-        notifier.publish(
-            {"kind": "overdue", "ticket": event.number, "stage": event.stage, "due": due}
-        )
+    async def from_asterisk(event: AmiEvent) -> None:
+        """The bridge's sink: call events are applied like the FastAGI server's; a call-back's
+        result is stored once (a repeated event changes nothing)."""
+        if not isinstance(event, CallbackFinished):
+            await apply(event)
+            return
+        stored = await asyncio.to_thread(
+            record_result, app.state, event.attempt, event.status, event.talk_seconds,
+            event.recording, channel=event.channel, from_dialplan=event.from_dialplan,
+        )  # fmt: skip
+        if stored:
+            notifier.publish(CallbackRecorded(event.attempt))
 
-    overdue = OverdueScheduler(sessions, on_event=overdue_found)
+    overdue = OverdueScheduler(sessions, on_event=notifier_sink(notifier))
+    ami = AmiBridge(settings, from_asterisk)
+    ami.observers.append(lambda event, at: notifier.publish(CallObserved(event, at)))
+    metrics = CrmMetrics(sessions, ami)
 
     app.state.settings = settings
-    # The hotline's own services authenticate to the API with this token (see crm.api.deps).
+    # The hotline's own services authenticate to the API with this token (see crm.http.deps).
     app.state.service_token = settings.crm_ingest_token
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.notifier = notifier
     app.state.apply = apply
     app.state.transcriptions = transcriptions
-    app.state.agents = AgentService(
-        settings, load_menu(settings.ivr_menu_file), sessions, AmiBridge(settings, apply)
-    )
+    app.state.agents = AgentService(settings, load_menu(settings.ivr_menu_file), sessions, ami)
 
-    app.include_router(calls_http.router)
-    app.include_router(agents_http.router)
-    _install_error_handlers(app)
-    include_work_order_api(app)  # also installs the 422 handler for invalid requests
+    include_api(app)
     include_web(app)
 
     @app.get("/healthz")
-    def healthz() -> dict[str, object]:
-        return {"ok": True, "ami": app.state.agents.ami.connected.is_set()}
+    def healthz() -> JSONResponse:
+        """Up, with its dependencies: the database (503 without it) and the AMI link."""
+        try:
+            with sessions() as session:
+                session.execute(text("SELECT 1"))
+            database = True
+        except SQLAlchemyError:
+            database = False
+        status, body = health_response(
+            {"database": database, "ami": app.state.agents.ami.connected.is_set()},
+            required=("database",),
+        )
+        return JSONResponse(body, status_code=status)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        """Prometheus' text format: aggregate figures only, no caller's data."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
 
 
-def _error(status: int, message: str, request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": message, "path": request.url.path})
+# Every capability's routes: the REST API under /api and the consoles' routes under /web/api,
+# both over the same services and the same dependencies (crm.http.deps).
+ROUTERS: list[APIRouter] = [
+    calls_http.router,
+    agents_http.router,
+    orders_http.router,
+    knowledge_http.router,
+    directory_http.router,
+    reports_http.router,
+    accounts_http.router,
+    agents_console.router,
+    orders_console.router,
+    callbacks_http.router,
+    recordings.router,
+    dialplan_editor_http.router,
+]
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail), request, exc)
-
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    for exc_type, status in ((AgentNotFound, 404), (AgentRequestError, 400), (AmiError, 503)):
-        app.add_exception_handler(exc_type, partial(_typed_error, status))  # type: ignore[arg-type]
-
-
-async def _typed_error(status: int, request: Request, exc: Exception) -> JSONResponse:
-    return _error(status, str(exc), request, exc)
+def include_api(app: FastAPI) -> None:
+    """Add every capability's routes and the one error handler, once (a second call changes
+    nothing). ``app.state.sessions`` (a ``sessionmaker``) must be set before a request."""
+    if getattr(app.state, "api_included", False):
+        return
+    app.state.api_included = True
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handler(app)

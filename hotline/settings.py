@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     # Shared secret the FastAGI server presents to the CRM's call-event endpoint.
     crm_ingest_token: str = ""
     crm_port: int = 8000
+    # /metrics and /healthz of the FastAGI server and the transcriber (the CRM's are on crm_port).
+    agi_metrics_port: int = 9573
+    transcriber_metrics_port: int = 9574
 
     database_url: str = ""
     ivr_menu_file: Path = CONFIG_DIR / "ivr-menu.yaml"

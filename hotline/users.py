@@ -29,8 +29,10 @@ from pathlib import Path
 from hotline.settings import Settings
 
 NOLOGIN = "/usr/sbin/nologin"
-# Under var/: large downloads that are only read, and need no change of owner at each start.
-UNTOUCHED = {"models"}
+# Under var/: large downloads that are only read (models), and what stays root's: the
+# supervisor's configuration and socket (run) and the logs root writes (log), see
+# hotline/services.py.
+UNTOUCHED = {"models", "run", "log"}
 PRIVATE_SUFFIXES = (".db", ".db-wal", ".db-shm", ".db-journal", ".yaml")
 
 

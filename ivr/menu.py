@@ -10,7 +10,7 @@ from typing import Self
 import yaml
 from pydantic import BaseModel, Field, model_validator
 
-from crm.domain.calltypes import CallType
+from callmodel.calltypes import CallType
 
 KEY_PATTERN = re.compile(r"^[0-9*#]$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")

@@ -6,14 +6,16 @@
 # this machine reuses it; it is built from nothing when it is absent.
 #
 #   scripts/asterisk-chroot.sh build  ROOT   # debootstrap + apt-get install asterisk (idempotent)
+#   scripts/asterisk-chroot.sh upgrade ROOT  # the root's packages to their newest versions
 #   scripts/asterisk-chroot.sh mount  ROOT   # /proc and /dev inside ROOT (idempotent)
 #   scripts/asterisk-chroot.sh umount ROOT
 set -euo pipefail
 
-action=${1:?usage: asterisk-chroot.sh build|mount|umount ROOT}
-root=${2:?usage: asterisk-chroot.sh build|mount|umount ROOT}
+action=${1:?usage: asterisk-chroot.sh build|upgrade|mount|umount ROOT}
+root=${2:?usage: asterisk-chroot.sh build|upgrade|mount|umount ROOT}
 stamp="$root/.hotline-chroot-ready"
 packages="asterisk asterisk-core-sounds-en-gsm"
+opts=(-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
 
 mirror() {
     # The Debian URI this machine's apt already uses, so the chroot needs no other network.
@@ -25,6 +27,21 @@ mirror() {
 
 is_mounted() { grep -qs " $(readlink -f "$1") " /proc/mounts; }
 
+# apt-get inside a root (the mirror's sid Release file is past its validity date).
+apt_in() {
+    local target=$1; shift
+    DEBIAN_FRONTEND=noninteractive chroot "$target" apt-get "${opts[@]}" "$@"
+}
+
+# The newest package lists, then what is asked, then the stamp that says the root works.
+install_in() {
+    local target=$1; shift
+    apt_in "$target" update
+    apt_in "$target" -y --no-install-recommends -o Dpkg::Options::=--force-confold "$@"
+    apt_in "$target" clean
+    chroot "$target" /usr/sbin/asterisk -V > "$target/.hotline-chroot-ready"
+}
+
 case "$action" in
 build)
     if [[ -f "$stamp" ]]; then
@@ -35,14 +52,19 @@ build)
     rm -rf "$root.partial"
     mkdir -p "$(dirname "$root")"
     debootstrap --variant=minbase sid "$root.partial" "$(mirror)"
-    opts=(-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
-    chroot "$root.partial" apt-get "${opts[@]}" update
-    DEBIAN_FRONTEND=noninteractive chroot "$root.partial" apt-get "${opts[@]}" install -y --no-install-recommends $packages
-    chroot "$root.partial" apt-get clean
-    chroot "$root.partial" /usr/sbin/asterisk -V > "$root.partial/.hotline-chroot-ready"
+    install_in "$root.partial" install $packages
     rm -rf "$root"
     mv "$root.partial" "$root"
     echo "asterisk chroot: built $(cat "$stamp") in $root"
+    ;;
+upgrade)
+    # A root that is missing or whose Asterisk no longer runs is built again from nothing.
+    if [[ ! -f "$stamp" ]] || ! chroot "$root" /usr/sbin/asterisk -V >/dev/null 2>&1; then
+        rm -f "$stamp"
+        exec bash "$0" build "$root"
+    fi
+    install_in "$root" upgrade
+    echo "asterisk chroot: upgraded to $(cat "$stamp")"
     ;;
 mount)
     is_mounted "$root/proc" || mount -t proc proc "$root/proc"

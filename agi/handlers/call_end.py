@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from agi import variables as v
 from agi.channel import Channel, get_variables
 from agi.handlers.context import HandlerContext
-from crm.calls.events import CallEnded
-from crm.domain.callrecords import talk_seconds
+from callmodel import dialplan as v
+from callmodel.events import CallEnded, talk_seconds
 
 FACTS = (
     v.HANGUPCAUSE,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from agi import variables as v
 from agi.channel import CallerHungUp, Channel, ask, play_all, record, set_variable
 from agi.handlers.context import HandlerContext
-from crm.calls.events import CallRouted, CallStarted
+from callmodel import dialplan as v
+from callmodel.events import CallRouted, CallStarted
 from ivr.decision import (
     IvrState,
     Listen,

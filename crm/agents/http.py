@@ -7,9 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from crm.agents.services import AgentRequestError, AgentService
-from crm.api.deps import console_or_service
-from crm.bridge.ami import AmiHeaderRefused
+from crm.agents.services import AgentService
+from crm.http.deps import console_or_service
 from crm.models import AgentState
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(console_or_service)])
@@ -66,11 +65,7 @@ async def logout(extension: str, request: Request) -> dict[str, Any]:
 @router.post("/api/agents/{extension}/pause")
 async def pause(extension: str, body: PauseRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
-    try:
-        state = await service.pause(extension, True, body.reason)
-    except AmiHeaderRefused as exc:  # a reason with a line break: the caller's error, a 400
-        raise AgentRequestError(f"暂停原因不能含有换行或控制字符（{exc}）") from exc
-    return agent_view(service, extension, state)
+    return agent_view(service, extension, await service.pause(extension, True, body.reason))
 
 
 @router.post("/api/agents/{extension}/ready")

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from callmodel import dialplan
 from crm.bridge.ami import AmiBridge, AmiError
 from crm.db import transaction
+from crm.domain.errors import HotlineError
 from crm.models import AgentState
 from hotline.settings import AgentSettings, Settings
 from ivr.menu import Menu
@@ -21,12 +23,16 @@ from ivr.menu import Menu
 log = logging.getLogger(__name__)
 
 
-class AgentNotFound(LookupError):
-    pass
+class AgentNotFound(HotlineError, LookupError):
+    """No agent has this extension."""
+
+    status = 404
 
 
-class AgentRequestError(ValueError):
-    pass
+class AgentRequestError(HotlineError, ValueError):
+    """A queue or call-back request that cannot be carried out as asked."""
+
+    status = 400
 
 
 @dataclass
@@ -129,7 +135,7 @@ class AgentService:
             await self.ami.action(
                 {
                     "Action": "QueueAdd",
-                    "Queue": f"hotline-{queue}",
+                    "Queue": dialplan.queue_name(queue),
                     "Interface": self.interface(agent.extension),
                     "MemberName": agent.name,
                     "StateInterface": self.interface(agent.extension),
@@ -145,7 +151,7 @@ class AgentService:
             await self.ami.action(
                 {
                     "Action": "QueueRemove",
-                    "Queue": f"hotline-{queue}",
+                    "Queue": dialplan.queue_name(queue),
                     "Interface": self.interface(agent.extension),
                 }
             )

@@ -3,7 +3,9 @@
 panoramisk reconnects by itself and resends waiting actions, but it has no back-pressure on
 event callbacks and some action futures never complete. Here every event goes through one
 bounded queue consumed by one task (events are applied in order, a slow database never blocks
-the socket reader), and every action has a timeout.
+the socket reader), and every action has a timeout. Each AMI event is translated once, as it
+arrives (``crm.bridge.translate``): observers see the typed event at once (the screen pop is
+sent on AgentCalled), the sink applies it afterwards.
 
 ``AmiBridge.action`` is the one door every action the CRM sends goes through. AMI is a text
 protocol of ``Name: value`` lines: a CR or LF inside a value (a pause reason, a number) would end
@@ -15,31 +17,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from panoramisk import Manager
 
-from crm.bridge.translate import translate
-from crm.calls.events import CallEvent
+from crm.bridge.translate import AmiEvent, translate
+from crm.domain.errors import Unavailable
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[CallEvent], Awaitable[object]]
+EventSink = Callable[[AmiEvent], Awaitable[object]]
 ConnectHook = Callable[[], Awaitable[None]]
-RawListener = Callable[[Mapping[str, str]], None]
+# Told of each translated event as it arrives, before it is applied, with the time it arrived.
+Observer = Callable[[AmiEvent, float], None]
 
 BACKLOG = 10_000
 
 
-class AmiError(RuntimeError):
+class AmiError(Unavailable):
     """Asterisk refused an action, or did not answer in time."""
 
 
 class AmiHeaderRefused(AmiError):
     """An action header name or value holds a line break (or another control character
-    that ends an AMI line); nothing was sent."""
+    that ends an AMI line); nothing was sent. The sender's error, so a 400 on every route."""
+
+    status = 400
 
 
 def check_action(action: Mapping[str, Any]) -> None:
@@ -63,8 +69,10 @@ class AmiBridge:
         self.settings = settings
         self.sink = sink
         self.on_connect: list[ConnectHook] = []
-        self.raw_listeners: list[RawListener] = []
-        self.events: asyncio.Queue[Mapping[str, str]] = asyncio.Queue(BACKLOG)
+        self.observers: list[Observer] = []
+        # Logins so far: every one after the first is a reconnect (crm/metrics.py).
+        self.logins = 0
+        self.events: asyncio.Queue[AmiEvent] = asyncio.Queue(BACKLOG)
         self.connected = asyncio.Event()
         self.manager: Manager | None = None
         self._consumer: asyncio.Task[None] | None = None
@@ -97,6 +105,7 @@ class AmiBridge:
 
     def _logged_in(self, manager: Manager) -> None:
         log.info("AMI: logged in to %s:%s", self.settings.bind_address, self.settings.ami_port)
+        self.logins += 1
         self.connected.set()
         for hook in self.on_connect:
             asyncio.ensure_future(self._run_hook(hook))
@@ -112,28 +121,34 @@ class AmiBridge:
         self.connected.clear()
 
     def _received(self, manager: Manager, message: Mapping[str, str]) -> None:
-        headers = dict(message)
-        for listener in self.raw_listeners:
-            try:
-                listener(headers)
-            except Exception:  # one listener's failure must not cost the others the event
-                log.exception("AMI: listener failed on %r", headers.get("Event"))
+        """Translate once, tell the observers at once (the screen pop), queue for applying."""
+        received_at = time.time()
         try:
-            self.events.put_nowait(headers)
+            event = translate(dict(message))
+        except Exception:  # translate is total; a bug there must not stop the reader
+            log.exception("AMI: could not translate %r", message.get("Event"))
+            return
+        if event is None:
+            return
+        for observer in self.observers:
+            try:
+                observer(event, received_at)
+            except Exception:  # one observer's failure must not cost the others the event
+                log.exception("AMI: observer failed on %r", event)
+        try:
+            self.events.put_nowait(event)
         except asyncio.QueueFull:
             # Never block the AMI reader: the FastAGI outbox still records every call.
             self.dropped += 1
-            log.error("AMI: event backlog full, dropped %s", headers.get("Event"))
+            log.error("AMI: event backlog full, dropped %r", event)
 
     async def _consume(self) -> None:
         while True:
-            headers = await self.events.get()
+            event = await self.events.get()
             try:
-                event = translate(headers)
-                if event is not None:
-                    await self.sink(event)
+                await self.sink(event)
             except Exception:
-                log.exception("AMI: could not apply %r", headers.get("Event"))
+                log.exception("AMI: could not apply %r", event)
 
     async def action(
         self, action: dict[str, Any], *, as_list: bool = False, timeout: float = 5.0

@@ -1,19 +1,25 @@
-"""AMI event → typed call event, as a pure function over the event's headers.
+"""AMI event → typed event, as a pure function over the event's headers.
 
-Only events about a citizen's channel on the hotline matter: the caller's channel is the one
-whose Uniqueid equals its Linkedid and whose dialplan context is one of ours.
+Only events about a citizen's channel on the hotline matter (the caller's channel is the one
+whose Uniqueid equals its Linkedid and whose dialplan context is one of ours), and the results
+of call-backs (the dialplan's UserEvent, a failed Originate). Names come from the dialplan
+contract (callmodel/dialplan.py).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from crm.calls import events as ev
+from callmodel import dialplan
+from callmodel import events as ev
 
-HOTLINE_CONTEXTS = ("hotline-inbound", "hotline-route", "hotline-hangup")
-EMERGENCY_ENDPOINT = "PJSIP/emergency-110-"
-QUEUE_PREFIX = "hotline-"
+log = logging.getLogger(__name__)
+
+# A call-back's status when the agent's own phone did not answer (Asterisk has no word for it).
+AGENT_NO_ANSWER = "AGENT_NOANSWER"
+EMERGENCY_CHANNEL = f"PJSIP/{dialplan.EMERGENCY_ENDPOINT}-"
 
 
 def _when(headers: Mapping[str, str]) -> datetime:
@@ -32,12 +38,6 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _queue(name: str | None) -> str | None:
-    if not name:
-        return None
-    return name[len(QUEUE_PREFIX) :] if name.startswith(QUEUE_PREFIX) else name
-
-
 def _interface(headers: Mapping[str, str]) -> str:
     return headers.get("Interface") or headers.get("MemberName") or ""
 
@@ -47,13 +47,57 @@ def _is_citizen_channel(headers: Mapping[str, str]) -> bool:
     return bool(uniqueid) and uniqueid == headers.get("Linkedid", uniqueid)
 
 
-def translate(headers: Mapping[str, str]) -> ev.CallEvent | None:
-    """The call event an AMI event means for the hotline, or ``None`` when it means nothing.
+AmiEvent = ev.CallEvent | ev.CallbackFinished
+
+
+def callback_finished(headers: Mapping[str, str]) -> ev.CallbackFinished | None:
+    """A call-back's result from the dialplan's UserEvent, or from Asterisk's OriginateResponse
+    when the agent's phone did not answer; None for any other event."""
+    event = headers.get("Event")
+    if event == "UserEvent" and headers.get("UserEvent") == dialplan.CALLBACK_USEREVENT:
+        attempt, status, talk = (
+            headers.get("Attempt"),
+            headers.get("Status", ""),
+            headers.get("Talk"),
+        )
+        talk_seconds = int(talk) if talk and talk.isdigit() else None
+        recording = headers.get("Recording") or None
+        channel, from_dialplan = headers.get("Uniqueid"), True
+    elif event == "OriginateResponse" and headers.get("Response") == "Failure":
+        action_id = headers.get("ActionID") or ""
+        if not action_id.startswith(dialplan.CALLBACK_ACTION_PREFIX):
+            return None
+        attempt = action_id.removeprefix(dialplan.CALLBACK_ACTION_PREFIX)
+        status, talk_seconds, recording = AGENT_NO_ANSWER, None, None
+        channel, from_dialplan = None, False
+    else:
+        return None
+    if not attempt or not attempt.isdigit():
+        log.warning("call-back result without a valid attempt: %r", dict(headers))
+        return None
+    return ev.CallbackFinished(
+        attempt=int(attempt),
+        status=status.strip().upper(),
+        talk_seconds=talk_seconds,
+        recording=recording,
+        channel=channel,
+        from_dialplan=from_dialplan,
+    )
+
+
+def _enters_the_hotline(headers: Mapping[str, str]) -> bool:
+    return headers.get("Context") == dialplan.INBOUND_CONTEXT and _is_citizen_channel(headers)
+
+
+def translate(headers: Mapping[str, str]) -> AmiEvent | None:
+    """The event an AMI event means for the hotline, or ``None`` when it means nothing.
 
     Malformed or partial events (missing ids, junk numbers) also give ``None``: the bridge must
     never stop on one bad line.
     """
     name = headers.get("Event", "")
+    if name in ("UserEvent", "OriginateResponse"):
+        return callback_finished(headers)
     uniqueid = headers.get("Uniqueid", "")
     if not uniqueid:
         return None
@@ -63,9 +107,7 @@ def translate(headers: Mapping[str, str]) -> ev.CallEvent | None:
         "caller_number": headers.get("CallerIDNum"),
     }
     match name:
-        case "Newchannel" if headers.get("Context") == "hotline-inbound" and _is_citizen_channel(
-            headers
-        ):
+        case "Newchannel" if _enters_the_hotline(headers):
             return ev.CallStarted(
                 event_id=f"ami-start-{uniqueid}",
                 linkedid=headers.get("Linkedid"),
@@ -78,7 +120,7 @@ def translate(headers: Mapping[str, str]) -> ev.CallEvent | None:
             queue = headers.get("Queue", "")
             return ev.QueueJoined(
                 event_id=f"ami-join-{uniqueid}-{queue}",
-                queue=_queue(queue) or queue,
+                queue=dialplan.menu_queue(queue) or queue,
                 position=_int(headers.get("Position")),
                 **common,
             )
@@ -90,14 +132,14 @@ def translate(headers: Mapping[str, str]) -> ev.CallEvent | None:
             )
             return ev.AgentRinging(
                 event_id=f"ami-ring-{uniqueid}-{interface}-{headers.get('DestUniqueid', '')}",
-                queue=_queue(headers.get("Queue")),
+                queue=dialplan.menu_queue(headers.get("Queue")),
                 agent_interface=interface,
                 **common,
             )
         case "AgentConnect":
             return ev.AgentAnswered(
                 event_id=f"ami-answer-{uniqueid}",
-                queue=_queue(headers.get("Queue")),
+                queue=dialplan.menu_queue(headers.get("Queue")),
                 agent_interface=_interface(headers),
                 hold_seconds=_int(headers.get("HoldTime")),
                 ring_seconds=_int(headers.get("RingTime")),
@@ -115,11 +157,11 @@ def translate(headers: Mapping[str, str]) -> ev.CallEvent | None:
         case "QueueCallerAbandon":
             return ev.QueueAbandoned(
                 event_id=f"ami-abandon-{uniqueid}",
-                queue=_queue(headers.get("Queue")),
+                queue=dialplan.menu_queue(headers.get("Queue")),
                 hold_seconds=_int(headers.get("HoldTime")),
                 **common,
             )
-        case "DialEnd" if headers.get("DestChannel", "").startswith(EMERGENCY_ENDPOINT):
+        case "DialEnd" if headers.get("DestChannel", "").startswith(EMERGENCY_CHANNEL):
             status = headers.get("DialStatus", "")
             return ev.EmergencyDialEnded(
                 event_id=f"ami-110-{uniqueid}-{headers.get('DestUniqueid', '')}",
@@ -133,9 +175,9 @@ def translate(headers: Mapping[str, str]) -> ev.CallEvent | None:
             if not path:
                 return None
             return ev.RecordingStarted(event_id=f"ami-rec-{uniqueid}", path=path, **common)
-        case "Hangup" if headers.get("Context", "") in HOTLINE_CONTEXTS and _is_citizen_channel(
-            headers
-        ):
+        case "Hangup" if headers.get(
+            "Context", ""
+        ) in dialplan.CITIZEN_CONTEXTS and _is_citizen_channel(headers):
             return ev.CallEnded(
                 event_id=f"ami-end-{uniqueid}",
                 hangup_cause=_int(headers.get("Cause")),

@@ -13,10 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from asr.classifier import CallClassifier
-from crm.api.deps import ReaderDep, SessionDep
-from crm.calls.events import CallEvent
-from crm.domain.callrecords import CallOutcome
+from callmodel.events import CallEvent
+from crm.callbacks.services import still_to_call_back
+from crm.calls.services import call_of, transcription_job
+from crm.domain.call_outcomes import CallOutcome
+from crm.http.deps import ReaderDep, SessionDep
 from crm.models import Call, Ticket, TranscriptionJob
+from crm.transcription import model_missing
 
 router = APIRouter(tags=["calls"])
 
@@ -79,6 +82,7 @@ def call_view(call: Call) -> dict[str, Any]:
         "transferred_to_110": call.transferred_to_110,
         "emergency_dial_status": call.emergency_dial_status,
         "recording_path": call.recording_path,
+        "recording_failed": call.recording_failed,
         "ticket": ticket_view(ticket) if ticket else None,
     }
 
@@ -100,8 +104,8 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
 
 
 def _for(viewer: Any, payload: Any) -> Any:
-    """Numbers masked for roles that must not see them (one function: crm.web.redact)."""
-    from crm.web.redact import redact  # the consoles import this module
+    """Numbers masked for roles that must not see them (one function: crm.domain.redaction)."""
+    from crm.domain.redaction import redact  # the consoles import this module
 
     return redact(viewer, payload)
 
@@ -132,12 +136,8 @@ def get_call(uniqueid: str, viewer: ReaderDep, session: SessionDep) -> dict[str,
 @router.get("/api/callbacks")
 def list_callbacks(viewer: ReaderDep, session: SessionDep) -> list[dict[str, Any]]:
     """未接来电回拨: callers who gave up before a person answered, oldest first."""
-    query = (
-        select(Ticket)
-        .where(Ticket.callback_needed.is_(True), Ticket.callback_done_at.is_(None))
-        .order_by(Ticket.created_at)
-    )
-    return _for(viewer, [ticket_view(t) for t in session.scalars(query)])
+    tickets = still_to_call_back(session, limit=None)
+    return _for(viewer, [ticket_view(t) for t in tickets])
 
 
 @router.get("/api/calls/{uniqueid}/transcript")
@@ -148,10 +148,11 @@ def get_transcript(
     session: SessionDep,
 ) -> dict[str, Any]:
     """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
-    job = session.scalars(
-        select(TranscriptionJob).where(TranscriptionJob.call_uniqueid == uniqueid)
-    ).one_or_none()
+    job = transcription_job(session, uniqueid)
     if job is None:
+        call = call_of(session, uniqueid)
+        if call is not None and call.recording_failed:
+            raise HTTPException(status_code=404, detail="这通电话的录音未能保存，无法转写")
         raise HTTPException(status_code=404, detail=f"这通电话没有转写任务：{uniqueid}")
     transcript = job.transcript()
     suggestion = None
@@ -166,10 +167,15 @@ def get_transcript(
             "special_line": result.special_line.number if result.special_line else None,
             "explanation": result.explanation(),
         }
+    status, error = job.status, job.last_error
+    if status == "queued":
+        missing = model_missing(session)
+        if missing:  # it would wait for ever: say why, and what to run
+            status, error = "no_model", missing
     return {
-        "status": job.status,
+        "status": status,
         "attempts": job.attempts,
-        "error": job.last_error,
+        "error": error,
         "text": job.transcript_text,
         "transcript": transcript.to_dict() if transcript else None,
         # A suggestion only: the agent decides the type (rule-based, shows its trigger words).

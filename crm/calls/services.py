@@ -12,21 +12,21 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from crm.calls import events as ev
+from callmodel import events as ev
+from callmodel.calltypes import CallType, TicketStatus
 from crm.db import transaction
-from crm.domain.callrecords import (
+from crm.domain.call_outcomes import (
     CallOutcome,
     is_known_number,
     needs_callback,
     normalise_number,
     outcome_at_end,
 )
-from crm.domain.calltypes import CallType, TicketStatus
-from crm.models import Alert, Call, IngestedEvent, Ticket
-from crm.services.numbering import next_ticket_number
-from crm.services.orders import SYSTEM, archive_emergency
+from crm.models import Alert, Call, IngestedEvent, Ticket, TranscriptionJob
+from crm.orders.numbering import next_ticket_number
+from crm.orders.services import SYSTEM, archive_emergency
 
 log = logging.getLogger(__name__)
 
@@ -257,3 +257,17 @@ HANDLERS = {
     ev.RecordingStarted: _recording_started,
     ev.CallEnded: _ended,
 }
+
+
+def call_of(session: Session, uniqueid: str) -> Call | None:
+    """The call with this Asterisk Uniqueid and its ticket, if the CRM has it."""
+    return session.scalars(
+        select(Call).options(selectinload(Call.ticket)).where(Call.uniqueid == uniqueid)
+    ).one_or_none()
+
+
+def transcription_job(session: Session, uniqueid: str) -> TranscriptionJob | None:
+    """The transcription job of a call (one per recorded call), if it was queued."""
+    return session.scalars(
+        select(TranscriptionJob).where(TranscriptionJob.call_uniqueid == uniqueid)
+    ).one_or_none()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from crm.domain.calltypes import CallType
+from callmodel.calltypes import CallType
 
 
 class Role(StrEnum):

@@ -19,12 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from crm.domain.calltypes import CallType, TicketStatus
+from callmodel.calltypes import CallType, TicketStatus
+from crm.domain.deadlines import compute_deadlines
 from crm.domain.errors import RuleViolation
-from crm.domain.limits import compute_deadlines
 from crm.domain.workcalendar import to_china
 
 S = TicketStatus
+
+# An open order: still waiting for the hotline or a unit (registered, dispatched, or replied by
+# the unit and not yet answered to the caller). Chase warnings, the dispatch queue, the overdue
+# scan and the wallboard's overdue count all mean this.
+OPEN_STATUSES = frozenset({S.REGISTERED, S.DISPATCHED, S.REPLIED})
 
 
 class Action(StrEnum):

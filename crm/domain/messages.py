@@ -32,7 +32,8 @@ REDISPATCH_OF = "重派：原定单{number}（{reason}），请特别跟进。"
 REDISPATCH_REASON_OVERDUE = "原定单已超时"
 REDISPATCH_REASON_UNHAPPY = "来电人对处理结果不满意"
 
-# The three notes the shift leader's help-request work order carries (hotline-rules.md).
+# The three notes the shift leader's help-request work order carries
+# (docs/hotline-rules.md, Help request 求助).
 DISPATCH_NOTES: tuple[str, str, str] = (
     "请及时与来电人联系。",
     "请于22小时内反馈办理情况，以便热线答复来电人。",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from callmodel.calltypes import CallType, TicketStatus
 from crm.domain import messages as msg
-from crm.domain.calltypes import CallType, TicketStatus
-from crm.domain.limits import compute_deadlines
+from crm.domain.deadlines import compute_deadlines
 from crm.domain.workcalendar import to_china
 
 _CLOSED = frozenset({TicketStatus.ARCHIVED, TicketStatus.ANSWERED})

@@ -1,4 +1,4 @@
-"""Where a complaint goes (hotline-rules.md, Complaint 投诉).
+"""Where a complaint goes (docs/hotline-rules.md, Complaint 投诉).
 
 About a district unit: to that unit, or — when the caller asks for it or the district unit is
 itself the problem — to its city-level supervising unit. About a city unit: to that unit.

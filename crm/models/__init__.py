@@ -22,7 +22,7 @@ __all__ = [
     "TicketCounter",
 ]
 
-# The work-order rules' tables (owned by the domain branch).
+# The work-order rules' tables.
 from crm.models.knowledge import KbAnswer, KbArticle, SpecialLineEntry  # noqa: E402
 from crm.models.workorders import (  # noqa: E402
     AuditEntry,
@@ -53,3 +53,9 @@ __all__ += [
 from crm.models.transcripts import TranscriptionJob  # noqa: E402
 
 __all__ += ["TranscriptionJob"]
+
+# The consoles: sign-in credentials and kept versions of the edited telephony files.
+from crm.models.accounts import WebCredential  # noqa: E402
+from crm.models.config_versions import ConfigVersion  # noqa: E402
+
+__all__ += ["ConfigVersion", "WebCredential"]

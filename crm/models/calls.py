@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.domain.calltypes import CallType, TicketStatus
+from callmodel.calltypes import CallType, TicketStatus
 from crm.models.base import Base, str_enum, utcnow
 
 
@@ -54,6 +54,8 @@ class Call(Base):
     outcome: Mapped[str] = mapped_column(String(24), default="in_ivr", index=True)
     # As Asterisk sees it (inside its root); the CRM maps it to a host path to play it.
     recording_path: Mapped[str | None] = mapped_column(String(512))
+    # Asterisk was to record the call but no file came of it (the ticket and the wallboard say so).
+    recording_failed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     ticket: Mapped[Ticket | None] = relationship(back_populates="call", uselist=False)
 

@@ -1,7 +1,7 @@
 """Knowledge base (知识库) articles, which article answered which call, the special-lines directory.
 
 Full-text search is not modelled here: the migration adds an FTS5 trigram table on SQLite and a
-pg_trgm index on PostgreSQL; ``crm.services.knowledge`` queries whichever exists.
+pg_trgm index on PostgreSQL; ``crm.knowledge.services`` queries whichever exists.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""The browser consoles (话务台, 值班长, 质检, 系统管理) on top of the CRM.
+"""The browser consoles' pages (话务台, 值班长, 质检, 系统管理) on top of the CRM.
 
-``include_web(app)`` mounts the pages, the console API under ``/web/api``, the WebSocket at
-``/web/ws`` and the static files; ``crm.app.create_app`` calls it once. Routes here are thin:
-the rules stay in ``crm.services`` / ``crm.domain``, the call path in ``crm.calls`` and
-``crm.agents``. Every payload a browser receives passes ``crm.web.redact``.
+``include_web(app)`` mounts the pages, the WebSocket at ``/web/ws`` (the hub) and the static
+files; ``crm.app.create_app`` calls it once. Nothing here queries the database or talks to
+Asterisk: the pages call the routes of the capability folders (``crm/<capability>/http.py``,
+``console.py``), the pop view and the hub call their services. Every payload a browser receives
+passes ``crm.domain.redaction.redact``.
 """
 
 from __future__ import annotations

@@ -11,20 +11,11 @@ from fastapi import APIRouter, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from crm.accounts.services import Staff, sign_in
 from crm.domain.access import Role
-from crm.services import audit
-from crm.web.auth import (
-    COOKIE,
-    SESSION_SECONDS,
-    Staff,
-    StaffDep,
-    authenticate,
-    make_cookie,
-    require,
-    staff_from_cookie,
-)
-from crm.web.models import WebCredential
-from crm.web.text import ROLE_NAMES, T, bundle
+from crm.http.deps import StaffDep, require, staff_from_cookie
+from crm.security import COOKIE, SESSION_SECONDS, make_cookie, same_origin
+from crm.text import ROLE_NAMES, T, bundle
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -82,24 +73,13 @@ def login(
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form()] = "/web/",
 ) -> Response:
-    factory = request.app.state.sessions
-    with factory() as session:
-        user = authenticate(session, username, password)
-        audit.record(
-            session,
-            username[:64],
-            "web_login" if user else "web_login_failed",
-            "staff_user",
-            user.id if user else None,
-        )
-        session.commit()
-        if user is None:
-            refused = render(request, "login.html", None, next=next, error=T["bad_login"])
-            refused.status_code = 401
-            return refused
-        cred = session.get(WebCredential, user.id)
-        assert cred is not None
-        cookie = make_cookie(request.app.state.web_key, user.id, cred.session_epoch)
+    with request.app.state.sessions() as session:
+        found = sign_in(session, username, password)
+    if found is None:
+        refused = render(request, "login.html", None, next=next, error=T["bad_login"])
+        refused.status_code = 401
+        return refused
+    cookie = make_cookie(request.app.state.web_key, *found)
     target = next if next.startswith("/web/") and not next.startswith("//") else "/web/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -160,9 +140,7 @@ def admin_page(request: Request, staff: Staff = require(Role.ADMIN)) -> HTMLResp
 @router.websocket("/web/ws")
 async def live(ws: WebSocket) -> None:
     # Same-origin only: a cookie alone must not let another site listen in (CSWSH).
-    origin = ws.headers.get("origin")
-    host = ws.headers.get("host")
-    if origin is not None and origin.split("://", 1)[-1] != host:
+    if not same_origin(ws.headers.get("origin"), ws.headers.get("host")):
         await ws.close(code=4403)
         return
     staff = staff_from_cookie(ws.app.state, ws.cookies.get(COOKIE))

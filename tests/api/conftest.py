@@ -8,15 +8,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.api import include_work_order_api
-from tests.wo_databases import (  # noqa: F401
+from crm.app import include_api
+from tests.databases import (  # noqa: F401
     db_url,
     postgres_server,
     postgres_template,
     session_factory,
     sqlite_template,
 )
-from tests.wo_helpers import cn, seed
+from tests.helpers import cn, seed
 
 
 class Clock:
@@ -40,9 +40,9 @@ def app(session_factory: sessionmaker[Session], clock: Clock) -> FastAPI:  # noq
         seed(s)
     app = FastAPI()
     app.state.sessions = session_factory
-    app.state.wo_clock = clock
+    app.state.clock = clock
     app.state.service_token = SERVICE_TOKEN
-    include_work_order_api(app)
+    include_api(app)
     return app
 
 

@@ -1,7 +1,7 @@
 """A stand-in for the CRM's models module: a Base and the job model bound to it.
 
 ``python -m asr jobs … --job-model tests.asr.jobmodel:TranscriptionJob`` imports it the way
-the integrator's ``crm.models:TranscriptionJob`` will be imported.
+the application's ``crm.models:TranscriptionJob`` will be imported.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import pytest
 
 from asr.classifier import CallClassifier
 from asr.settings import CLASSIFIER_FILE, URGENT_KEYWORDS_FILE
-from crm.domain.calltypes import CallType
+from callmodel.calltypes import CallType
 
 from .test_keywords import NEUTRAL, SPOTTER
 

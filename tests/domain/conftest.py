@@ -1,4 +1,4 @@
-from tests.wo_databases import (  # noqa: F401
+from tests.databases import (  # noqa: F401
     db_url,
     postgres_server,
     postgres_template,

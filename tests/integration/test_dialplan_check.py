@@ -4,7 +4,7 @@ application, argument and line)."""
 
 from __future__ import annotations
 
-from crm.bridge.facts import asterisk_facts, loaded_dialplan
+from crm.dialplan_editor.asterisk_facts import asterisk_facts, loaded_dialplan
 from hotline import asterisk, confcheck
 from ivr.menu import load_menu
 from tests.integration.conftest import Hotline

@@ -18,10 +18,10 @@ import httpx
 from sqlalchemy import select
 
 from crm import db
+from crm.accounts.services import set_account
 from crm.bridge.ami import AmiBridge, AmiError
 from crm.domain.access import Role
 from crm.models import AuditEntry, CallbackAttempt, Ticket
-from crm.web.accounts import set_account
 from hotline import services
 from hotline.asterisk import AsteriskProcess, asterisk_ids
 from tests.integration.conftest import AGENT_ONE, AGENT_TWO, STRANGER, Hotline, finished
@@ -102,7 +102,7 @@ def test_a_caller_number_with_cr_lf_forges_no_ami_event_and_no_agi_variable(agen
     seen: list[Mapping[str, str]] = []
 
     async def listen_during_call(ami: AmiBridge) -> None:
-        ami.raw_listeners.append(seen.append)
+        ami.manager.register_event("*", lambda _manager, message: seen.append(dict(message)))
         await asyncio.sleep(0.5)
         centre = agents.emergency_centre()
         _, caller = agents.call(keys="1", hold_ms=3000, caller=FORGED_FROM, speech=False)
@@ -419,8 +419,11 @@ def test_a_call_back_result_from_a_channel_the_crm_did_not_originate_is_ignored(
     async def run_callback_dialplan_outside_the_crm(ami: AmiBridge) -> None:
         # A channel of its own (not the CRM's Originate for the attempt) runs [hotline-callback]
         # with the pending attempt's number: its hang-up raises a HotlineCallback event.
-        ami.raw_listeners.append(
-            lambda h: seen.append(h) if h.get("UserEvent") == "HotlineCallback" else None
+        ami.manager.register_event(
+            "UserEvent",
+            lambda _manager, h: (
+                seen.append(dict(h)) if h.get("UserEvent") == "HotlineCallback" else None
+            ),
         )
         await ami.action(
             {

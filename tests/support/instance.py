@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from hotline import services
-from hotline.cli import ensure_config_file, prepare
 from hotline.settings import Settings, load_settings
+from hotlinectl.cli import ensure_config_file, prepare
 from tests.support.sipp import free_port
 
 AGENT_ONE = "8001"
@@ -60,6 +60,8 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
         "ami_port": tcp(),
         "agi_port": tcp(),
         "crm_port": tcp(),
+        "agi_metrics_port": tcp(),
+        "transcriber_metrics_port": tcp(),
         "rtp_start": rtp,
         "rtp_end": rtp + 398,
         "emergency": {"contact": f"sip:110@127.0.0.1:{emergency_port}", "dial_timeout_seconds": 10},

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from agi import variables as v
 from agi.handlers.call_end import call_end
 from agi.handlers.context import HandlerContext
 from agi.handlers.ivr import ivr
 from agi.outbox import Outbox
+from callmodel import dialplan as v
 from hotline.settings import CONFIG_DIR
 from ivr.menu import load_menu
 from tests.support.agi import HANGUP, ScriptedChannel, environment

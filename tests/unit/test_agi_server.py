@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agi import variables as v
 from agi.handlers.context import HandlerContext
 from agi.outbox import Outbox
 from agi.server import AgiEnvironmentRefused, FastAgiServer, parse_environment
+from callmodel import dialplan as v
 from hotline.settings import CONFIG_DIR
 from ivr.menu import load_menu
 from tests.support.agi import AsteriskSide, environment

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from callmodel import events as ev
+from callmodel.calltypes import CallType, TicketStatus
 from crm.bridge.translate import translate
-from crm.calls import events as ev
 from crm.calls.services import apply_event
-from crm.domain.calltypes import CallType, TicketStatus
 from crm.models import Alert, Call, Ticket, TicketDetail
 from tests.support.ami import messages
 

@@ -9,8 +9,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from callmodel.events import CallbackFinished
+from crm.bridge.translate import AGENT_NO_ANSWER, translate
+from crm.callbacks.services import record_result, status_label
+from crm.domain.callback_channel import channel_id
 from crm.models import CallbackAttempt, Ticket
-from crm.web.callbacks import AGENT_NO_ANSWER, record_result, result_of, status_label
 
 
 @pytest.mark.parametrize(
@@ -18,18 +21,19 @@ from crm.web.callbacks import AGENT_NO_ANSWER, record_result, result_of, status_
     [
         (
             {"Event": "UserEvent", "UserEvent": "HotlineCallback", "Attempt": "7",
-             "Status": "ANSWER", "Talk": "12", "Recording": "/srv/r/callback-1.wav"},
-            (7, "ANSWER", 12, "/srv/r/callback-1.wav"),
+             "Status": "ANSWER", "Talk": "12", "Recording": "/srv/r/callback-1.wav",
+             "Uniqueid": "hotline-cb-7-ab"},
+            (7, "ANSWER", 12, "/srv/r/callback-1.wav", "hotline-cb-7-ab", True),
         ),
         (
             {"Event": "UserEvent", "UserEvent": "HotlineCallback", "Attempt": "8", "Status": "",
              "Talk": ""},
-            (8, "", None, None),
+            (8, "", None, None, None, True),
         ),
         (
             {"Event": "OriginateResponse", "Response": "Failure",
              "ActionID": "hotline-callback-9"},
-            (9, AGENT_NO_ANSWER, None, None),
+            (9, AGENT_NO_ANSWER, None, None, None, False),
         ),
         ({"Event": "OriginateResponse", "Response": "Success",
           "ActionID": "hotline-callback-9"}, None),
@@ -41,7 +45,14 @@ from crm.web.callbacks import AGENT_NO_ANSWER, record_result, result_of, status_
     ],
 )  # fmt: skip
 def test_results_are_read_from_asterisks_events(headers, result):
-    assert result_of(headers) == result
+    expected = None
+    if result is not None:
+        attempt, status, talk, recording, channel, from_dialplan = result
+        expected = CallbackFinished(
+            attempt=attempt, status=status, talk_seconds=talk, recording=recording,
+            channel=channel, from_dialplan=from_dialplan,
+        )  # fmt: skip
+    assert translate(headers) == expected
 
 
 def ticket_with_attempt(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -80,4 +91,16 @@ def test_an_answered_call_back_takes_the_ticket_off_the_list(sessions):
     with sessions() as session:
         attempt = session.get(CallbackAttempt, attempt_id)
         assert (attempt.status, attempt.talk_seconds) == ("ANSWER", 42)
+        assert session.get(Ticket, ticket_id).callback_done_at is not None
+
+
+def test_the_dialplans_result_counts_only_from_the_channel_originated_for_the_attempt(sessions):
+    ticket_id, attempt_id = ticket_with_attempt(sessions)
+    state = SimpleNamespace(sessions=sessions, settings=SimpleNamespace(ami_secret="s3cret"))
+    forged = "1796133309.7"
+    assert not record_result(state, attempt_id, "ANSWER", 5, channel=forged, from_dialplan=True)
+    assert not record_result(state, attempt_id, "ANSWER", 5, channel=None, from_dialplan=True)
+    own = channel_id("s3cret", attempt_id)
+    assert record_result(state, attempt_id, "ANSWER", 5, channel=own, from_dialplan=True)
+    with sessions() as session:
         assert session.get(Ticket, ticket_id).callback_done_at is not None

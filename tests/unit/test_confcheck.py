@@ -217,7 +217,7 @@ def test_extension_patterns(pattern: str, exten: str, matches: bool):
 
 
 def test_the_command_line_lists_the_problems_and_fails(monkeypatch, capsys):
-    from hotline import cli
+    from hotlinectl import cli
 
     def broken(args):
         raise ConfigRefused([confcheck.Problem("queues.conf", 7, "没有振铃策略 'x'")])

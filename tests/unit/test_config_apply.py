@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from crm.bridge.facts import loaded_dialplan
-from crm.web.admin import _dialplan_loaded
+from crm.dialplan_editor.asterisk_facts import loaded_dialplan
+from crm.dialplan_editor.http import _dialplan_loaded
 from tests.support.aio import run
 
 INSTALLED = """[general]

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agi import variables as v
 from agi.handlers.context import HandlerContext
 from agi.handlers.ivr import ivr
 from agi.outbox import Outbox
 from asr.keywords import UrgentSpotter
 from asr.settings import URGENT_KEYWORDS_FILE
+from callmodel import dialplan as v
 from hotline.settings import CONFIG_DIR
 from ivr.decision import Listen, first_step, heard
 from ivr.menu import load_menu

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agi.outbox import Outbox
-from crm.calls import events as ev
+from callmodel import events as ev
 from hotline.settings import Settings
 from tests.support.crm_server import CrmServer
 from tests.support.sipp import free_port

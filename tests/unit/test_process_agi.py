@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from agi import variables as v
 from agi.outbox import Outbox
+from callmodel import dialplan as v
 from tests.support.agi import environment
 
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from hotline.asterisk import AsteriskError, render_config
-from hotline.cli import ensure_config_file
 from hotline.prompts import build_prompts, speakable, synthesize
 from hotline.settings import CONFIG_DIR, AgentSettings, Settings
+from hotlinectl.cli import ensure_config_file
 from ivr.menu import load_menu
 
 MENU = load_menu(CONFIG_DIR / "ivr-menu.yaml")

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from crm import db
+from crm.accounts.services import set_account
 from crm.domain.access import Role
-from crm.web.accounts import set_account
 from tests.asr.conftest import ko_model_dir
 from tests.integration.conftest import Hotline
 from tests.support.instance import AGENT_ONE, AGENT_TWO, isolated_hotline

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from crm import db
+from crm.accounts.services import set_account
 from crm.domain.access import Role
-from crm.web.accounts import set_account
 from hotline import asterisk
 from hotline.settings import CONFIG_DIR
 from tests.asr.conftest import ko_model_dir

@@ -12,14 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from crm import db
+from crm.accounts.cli import create_admin
+from crm.accounts.services import AccountError, set_account
 from crm.app import create_app
 from crm.domain.access import Role, Viewer
-from crm.models import AuditEntry, CallbackAttempt, Ticket
-from crm.web.accounts import AccountError, set_account
-from crm.web.auth import COOKIE, read_cookie
-from crm.web.cli import create_admin
-from crm.web.models import WebCredential
-from crm.web.redact import redact
+from crm.domain.redaction import redact
+from crm.models import AuditEntry, CallbackAttempt, Ticket, WebCredential
+from crm.security import COOKIE, read_cookie
 from hotline.settings import load_settings
 
 PASSWORD = "correct horse battery"

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from crm import db
+from crm.accounts.services import set_account
 from crm.app import create_app
+from crm.directory.services import seed_all
 from crm.domain.access import Role
 from crm.models import Ticket
 from crm.models.workorders import Unit
-from crm.services.directory import seed_all
-from crm.web.accounts import set_account
 from hotline.settings import load_settings
 
 PASSWORD = "correct horse battery"

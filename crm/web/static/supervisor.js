@@ -24,6 +24,8 @@ function drawBoard(board) {
     el("button", { class: "link", "data-listen": a.extension, onclick: async () => {
       try { await api("POST", `/web/api/listen/${a.extension}`); } catch (e) { alert(e.message); }
     } }, T.listen))));
+  $("#board-alerts").replaceChildren(...(board.alerts || []).map((a) =>
+    el("li", { class: "alarm", "data-kind": a.kind }, fmtTime(a.at), " ", a.message)));
   $("#board-at").textContent = fmtTime(board.at);
 }
 
@@ -81,6 +83,7 @@ document.addEventListener("DOMContentLoaded", () => {
   root().replaceChildren(
     el("section", { class: "card" },
       el("h2", {}, T.wallboard, " ", el("span", { class: "muted", id: "board-at" })),
+      el("ul", { class: "alerts", id: "board-alerts" }),
       el("div", { class: "tiles", id: "tiles" }),
       el("table", {}, el("thead", {}, el("tr", {}, ...["queue", "waiting_callers", "longest_wait", "answered", "abandoned", "service_level"].map((k) => el("th", {}, T[k])))), el("tbody", { id: "board-queues" })),
       el("div", { class: "chips", id: "board-agents" })),

@@ -1,0 +1,146 @@
+"""Typed call events: what the FastAGI server and the AMI bridge tell the CRM.
+
+Each event carries an ``event_id`` chosen by its producer; the CRM applies an id once, so a
+producer may resend (after a timeout, a restart, an outage) without duplicating anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _CallEvent(BaseModel):
+    event_id: str = Field(min_length=1, max_length=64)
+    uniqueid: str = Field(min_length=1, max_length=64)
+    occurred_at: datetime
+    # Every producer that knows the caller's number sends it: the first event to arrive
+    # makes the ticket, and it should carry the number whichever event that is.
+    caller_number: str | None = Field(None, max_length=64)
+
+
+class CallStarted(_CallEvent):
+    """A citizen's call reached the hotline; the ticket is made from this."""
+
+    kind: Literal["call_started"] = "call_started"
+    linkedid: str | None = None
+    channel: str | None = None
+    caller_name: str | None = None
+    dialled_number: str | None = None
+
+
+class CallRouted(_CallEvent):
+    """The IVR decided where the call goes."""
+
+    kind: Literal["call_routed"] = "call_routed"
+    route: Literal["emergency", "queue"]
+    queue: str | None = None
+    priority: int = 0
+    call_type: str | None = None
+    reason: str
+    key: str | None = None
+    label: str | None = None
+    ivr_path: list[str] = Field(default_factory=list)
+    urgent_words: list[str] = Field(default_factory=list)
+
+
+class QueueJoined(_CallEvent):
+    kind: Literal["queue_joined"] = "queue_joined"
+    queue: str
+    position: int | None = None
+
+
+class AgentRinging(_CallEvent):
+    """An agent's phone rings for this call: the moment of the screen pop."""
+
+    kind: Literal["agent_ringing"] = "agent_ringing"
+    queue: str | None = None
+    agent_interface: str
+
+
+class AgentAnswered(_CallEvent):
+    kind: Literal["agent_answered"] = "agent_answered"
+    queue: str | None = None
+    agent_interface: str
+    hold_seconds: int | None = None
+    ring_seconds: int | None = None
+
+
+class AgentCompleted(_CallEvent):
+    kind: Literal["agent_completed"] = "agent_completed"
+    agent_interface: str
+    hold_seconds: int | None = None
+    talk_seconds: int | None = None
+    reason: str | None = None
+
+
+class QueueAbandoned(_CallEvent):
+    kind: Literal["queue_abandoned"] = "queue_abandoned"
+    queue: str | None = None
+    hold_seconds: int | None = None
+
+
+class EmergencyDialEnded(_CallEvent):
+    kind: Literal["emergency_dial_ended"] = "emergency_dial_ended"
+    dial_status: str
+
+
+class RecordingStarted(_CallEvent):
+    kind: Literal["recording_started"] = "recording_started"
+    path: str
+
+
+class CallEnded(_CallEvent):
+    """The caller's channel hung up; the facts the dialplan kept about the call."""
+
+    kind: Literal["call_ended"] = "call_ended"
+    route: Literal["emergency", "queue"] | None = None
+    hangup_cause: int | None = None
+    dial_status: str | None = None
+    queue_status: str | None = None
+    agent_interface: str | None = None
+    hold_seconds: int | None = None
+    talk_seconds: int | None = None
+    emergency_failed: str | None = None
+    recording_path: str | None = None
+    ivr_fallback: bool = False
+
+
+CallEvent = Annotated[
+    CallStarted
+    | CallRouted
+    | QueueJoined
+    | AgentRinging
+    | AgentAnswered
+    | AgentCompleted
+    | QueueAbandoned
+    | EmergencyDialEnded
+    | RecordingStarted
+    | CallEnded,
+    Field(discriminator="kind"),
+]
+
+
+class CallbackFinished(BaseModel):
+    """A call-back's result: the dialplan's UserEvent at its end, or Asterisk's failed
+    OriginateResponse when the agent's own phone did not answer (see crm/callbacks/)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    attempt: int
+    status: str
+    talk_seconds: int | None = None
+    recording: str | None = None
+    # The channel that reported it (the UserEvent's Uniqueid); None for an OriginateResponse,
+    # which answers the CRM's own action. Only the channel originated for the attempt counts.
+    channel: str | None = None
+    from_dialplan: bool = True
+
+
+def talk_seconds(ended_epoch: float, queued_epoch: float | None, hold_seconds: int | None) -> int:
+    """Talk time when only the dialplan's clock is known: end − queue entry − hold time."""
+    if queued_epoch is None:
+        return 0
+    return max(0, int(round(ended_epoch - queued_epoch - (hold_seconds or 0))))

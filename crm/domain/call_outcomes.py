@@ -1,0 +1,81 @@
+"""Rules for the record of a call: numbers, ticket numbers, outcomes, call-backs, emergencies.
+
+Pure functions over plain values; ``crm.calls.services`` applies them to the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from crm.domain.phones import normalize_phone
+
+ANONYMOUS = "anonymous"
+
+
+class CallOutcome(StrEnum):
+    IN_IVR = "in_ivr"
+    QUEUED = "queued"
+    RINGING_110 = "ringing_110"
+    ANSWERED = "answered"
+    TRANSFERRED_110 = "transferred_110"
+    ABANDONED_IN_IVR = "abandoned_ivr"
+    ABANDONED_IN_QUEUE = "abandoned_queue"
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self]
+
+    @property
+    def is_abandoned(self) -> bool:
+        return self in (CallOutcome.ABANDONED_IN_IVR, CallOutcome.ABANDONED_IN_QUEUE)
+
+
+OUTCOME_LABELS = {
+    CallOutcome.IN_IVR: "语音导航中",
+    CallOutcome.QUEUED: "排队中",
+    CallOutcome.RINGING_110: "正在转接110",
+    CallOutcome.ANSWERED: "已接听",
+    CallOutcome.TRANSFERRED_110: "已转110",
+    CallOutcome.ABANDONED_IN_IVR: "导航中挂机",
+    CallOutcome.ABANDONED_IN_QUEUE: "排队中放弃",
+}
+
+
+def normalise_number(raw: str | None) -> str:
+    """The caller's number in the one form tickets are matched by (see ``normalize_phone``);
+    withheld or unusable numbers become ``anonymous``, which is never linked to anyone."""
+    return normalize_phone(raw) or ANONYMOUS
+
+
+def is_known_number(number: str) -> bool:
+    """A number that identifies a caller (anonymous calls have no history to link)."""
+    return number != ANONYMOUS
+
+
+def ticket_number(day: date, sequence: int) -> str:
+    """Readable ticket numbers: the local date and a 4-digit daily sequence (20261128-0001)."""
+    if sequence < 1:
+        raise ValueError("ticket sequences start at 1")
+    return f"{day:%Y%m%d}-{sequence:04d}"
+
+
+def outcome_at_end(
+    *,
+    route: str | None,
+    dial_status: str | None,
+    agent_answered: bool,
+) -> CallOutcome:
+    """How a finished call ended, from what the dialplan and the queue reported."""
+    if route == "emergency" and dial_status == "ANSWER":
+        return CallOutcome.TRANSFERRED_110
+    if agent_answered:
+        return CallOutcome.ANSWERED
+    if route is None:
+        return CallOutcome.ABANDONED_IN_IVR
+    return CallOutcome.ABANDONED_IN_QUEUE
+
+
+def needs_callback(outcome: CallOutcome, caller_number: str) -> bool:
+    """未接来电尽快回拨: every caller who gave up before a person answered is called back."""
+    return outcome.is_abandoned and is_known_number(caller_number)

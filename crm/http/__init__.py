@@ -1,0 +1,1 @@
+"""What every route shares: the dependencies (``deps``) and the one error handler (``errors``)."""

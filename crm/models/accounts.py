@@ -1,0 +1,27 @@
+"""Staff sign-in credentials, beside the person (``StaffUser`` in crm/models/workorders.py).
+
+``StaffUser`` is the person and their roles; the credential is what sign-in needs (the Argon2
+hash, the agent extension the person answers on) without changing that table. Never store a
+password here, only its hash.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import Base, utcnow
+
+
+class WebCredential(Base):
+    __tablename__ = "web_credentials"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    # The agent's desk phone (settings.agents[].extension); the screen pop follows it.
+    agent_extension: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Bumped on password change or sign-out-everywhere: older session cookies stop working.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

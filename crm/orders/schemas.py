@@ -1,0 +1,220 @@
+"""Pydantic request and response bodies of the work-order API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from callmodel.calltypes import CallType
+
+
+class RegistrationIn(BaseModel):
+    call_type: CallType
+    question: str = Field(min_length=1, description="咨询或反映的问题")
+    contact_number: str | None = None
+    caller_name: str | None = None
+    caller_address: str | None = None
+    location: str | None = None
+    target: str | None = Field(None, description="投诉/举报对象")
+    body_unit_id: int | None = Field(None, description="所涉单位")
+    special_line_number: str | None = Field(None, description="告知来电人拨打的专线")
+    reply_requested: bool = False
+    assigned_reviewer: str | None = Field(None, description="举报件指定审核人员")
+    transferred_to_110: bool | None = Field(None, description="紧急求助是否已转110；空：按通话记录")
+    general_info: bool = Field(False, description="一般社会信息，告知拨打114")
+    about_sms: bool = Field(False, description="咨询部门短信")
+    all_channels_tried: bool = Field(False, description="投诉人已穷尽各渠道，仅做安抚")
+    abnormal: Literal["fraud", "harassment"] | None = Field(None, description="异常来电：诈骗/骚扰")
+
+
+class DispatchIn(BaseModel):
+    unit_id: int
+    simple_reason: str | None = Field(None, description="简易工单原因；为空则为普通工单")
+
+
+class UnitReplyIn(BaseModel):
+    content: str = Field(min_length=1)
+    answered_by: str | None = Field(None, description="简易工单：单位接听人")
+
+
+class AnswerIn(BaseModel):
+    result: str = Field(min_length=1)
+
+
+class VisitIn(BaseModel):
+    satisfaction: int = Field(ge=1, le=5)
+    resolved: bool
+    comment: str | None = None
+
+
+class KbAnswerIn(BaseModel):
+    article_id: int
+
+
+class RepeatIn(BaseModel):
+    previous_ticket_id: int | None = None
+    caller_unhappy: bool = False
+
+
+class HandOverIn(BaseModel):
+    to_username: str = Field(min_length=1)
+    note: str = Field(min_length=1, description="交接记录")
+
+
+class EmergencyIn(BaseModel):
+    location: str | None = None
+    contact_number: str | None = None
+
+
+class DeadlineOut(BaseModel):
+    due: datetime
+    seconds_left: int
+    overdue: bool
+
+
+class ReplyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    content: str
+    answered_by: str | None
+    recorded_by: str
+    replied_at: datetime
+
+
+class WorkOrderOut(BaseModel):
+    id: int
+    unit_id: int
+    unit_name: str
+    kind: str
+    reason: str | None
+    notes: list[str]
+    dispatched_by: str
+    dispatched_at: datetime
+    feedback_due: datetime | None
+    replied_at: datetime | None
+    replies: list[ReplyOut]
+
+
+class OrderOut(BaseModel):
+    ticket_id: int
+    number: str
+    status: str
+    status_label: str
+    call_type: CallType
+    call_type_label: str
+    caller_number: str
+    contact_number: str | None
+    question: str
+    location: str | None
+    target: str | None
+    forwardable: bool
+    confidential: bool
+    reply_requested: bool
+    simple: bool
+    refer_number: str | None
+    rules: list[str]
+    notes: list[str]
+    tell_caller: list[str]
+    deadlines: dict[str, DeadlineOut]
+    deadlines_provisional: bool
+    previous_ticket_id: int | None
+    result: str | None
+    taken_by: str
+    work_orders: list[WorkOrderOut]
+
+
+class RepeatOut(BaseModel):
+    kind: str
+    call_type: CallType | None
+    previous_number: str | None
+    dispatched: bool
+    notes: list[str]
+    order: OrderOut | None
+
+
+class UnitIn(BaseModel):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    level: str = Field("city", pattern="^(city|district)$")
+    district: str | None = None
+    contact_person: str | None = None
+    contact_number: str | None = None
+    complaint_number: str | None = None
+    is_member: bool = True
+    is_government: bool = True
+    supervisor_id: int | None = None
+    active: bool = True
+
+
+class UnitOut(UnitIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class SpecialLineIn(BaseModel):
+    number: str = Field(min_length=3)
+    name: str = Field(min_length=1)
+    scope: str = ""
+    keywords: list[str] = []
+    active: bool = True
+
+
+class SpecialLineOut(SpecialLineIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class ArticleIn(BaseModel):
+    slug: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+    category: str = ""
+    unit_id: int | None = None
+    active: bool = True
+
+
+class ArticleOut(ArticleIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    updated_by: str
+    updated_at: datetime
+
+
+class SearchHitOut(BaseModel):
+    article: ArticleOut
+    score: float
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1)
+    display_name: str = Field(min_length=1)
+    roles: list[str]
+    unit_id: int | None = None
+    active: bool = True
+
+
+class UserOut(UserIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    detail: dict[str, object]
+
+
+class AlertOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    audience: str
+    ticket_id: int | None
+    message: str
+    created_at: datetime

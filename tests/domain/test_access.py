@@ -1,0 +1,35 @@
+"""Whistle-blowing reports are visible to the hotline leader and the assigned reviewer only."""
+
+from __future__ import annotations
+
+import pytest
+
+from callmodel.calltypes import CallType
+from crm.domain.access import OrderVisibility, Role, Viewer, can_read, read_must_be_audited
+
+REPORT = OrderVisibility(CallType.REPORT, assigned_reviewer="li", unit_id=4)
+HELP = OrderVisibility(CallType.HELP, unit_id=4)
+
+
+@pytest.mark.parametrize(
+    ("who", "order", "allowed"),
+    [
+        (Viewer("boss", frozenset({Role.HOTLINE_LEADER})), REPORT, True),
+        (Viewer("li", frozenset({Role.REVIEWER})), REPORT, True),
+        (Viewer("zhao", frozenset({Role.REVIEWER})), REPORT, False),
+        (Viewer("wang", frozenset({Role.SHIFT_LEADER})), REPORT, False),
+        (Viewer("a1", frozenset({Role.AGENT})), REPORT, False),
+        (Viewer("adm", frozenset({Role.ADMIN})), REPORT, False),
+        (Viewer("u", frozenset({Role.UNIT}), unit_id=4), REPORT, False),
+        (Viewer("a1", frozenset({Role.AGENT})), HELP, True),
+        (Viewer("u", frozenset({Role.UNIT}), unit_id=4), HELP, True),
+        (Viewer("u", frozenset({Role.UNIT}), unit_id=5), HELP, False),
+    ],
+)
+def test_who_may_read(who: Viewer, order: OrderVisibility, allowed: bool) -> None:
+    assert can_read(who, order) is allowed
+
+
+def test_every_read_of_a_report_is_audited() -> None:
+    assert read_must_be_audited(REPORT)
+    assert not read_must_be_audited(HELP)
