@@ -89,12 +89,23 @@ def _enters_the_hotline(headers: Mapping[str, str]) -> bool:
     return headers.get("Context") == dialplan.INBOUND_CONTEXT and _is_citizen_channel(headers)
 
 
+def forged(headers: Mapping[str, object]) -> bool:
+    """True for an event that names a header twice. Asterisk copies a caller's raw number into
+    the first events of a new channel; a line break in it adds lines of the caller's choice
+    (``Uniqueid: …``, ``Attempt: …``), which panoramisk reads as a second value of that header.
+    No event the hotline reads has a header twice, so such an event is believed in nothing."""
+    return any(isinstance(value, list) for value in headers.values())
+
+
 def translate(headers: Mapping[str, str]) -> AmiEvent | None:
     """The event an AMI event means for the hotline, or ``None`` when it means nothing.
 
-    Malformed or partial events (missing ids, junk numbers) also give ``None``: the bridge must
-    never stop on one bad line.
+    Malformed or partial events (missing ids, junk numbers, a header given twice) also give
+    ``None``: the bridge must never stop on one bad line.
     """
+    if forged(headers):
+        log.warning("AMI: ignored a %s event that names a header twice", headers.get("Event"))
+        return None
     name = headers.get("Event", "")
     if name in ("UserEvent", "OriginateResponse"):
         return callback_finished(headers)

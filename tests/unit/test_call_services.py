@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from panoramisk.message import Message
 from sqlalchemy import func, select
 
 from callmodel import events as ev
@@ -185,3 +186,17 @@ def test_malformed_ami_events_are_ignored():
         }
     )
     assert bad_time is not None and bad_time.queue == "help" and bad_time.position is None
+
+
+def test_an_event_with_a_header_given_twice_is_believed_in_nothing():
+    """A caller's line break in the number, as panoramisk's own parser reads the event."""
+    clean = (
+        "Event: Newchannel\r\nChannel: PJSIP/citizens-00000001\r\nCallerIDNum: 139\r\n"
+        "Context: hotline-inbound\r\nExten: 12345\r\nUniqueid: 1796.1\r\nLinkedid: 1796.1\r\n"
+        "Timestamp: 1796133309.0\r\n"
+    )
+    assert isinstance(translate(dict(Message.from_line(clean))), ev.CallStarted)
+    forged = clean.replace("CallerIDNum: 139", "CallerIDNum: 139\r\nUniqueid: 6.6")
+    headers = dict(Message.from_line(forged))
+    assert headers["Uniqueid"] == ["6.6", "1796.1"]
+    assert translate(headers) is None
