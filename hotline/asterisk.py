@@ -53,6 +53,8 @@ CONFIG_FILES = (
     "ccss.conf",
     "stasis.conf",
     "features.conf",
+    "http.conf",
+    "prometheus.conf",
 )
 INSTANCE_SUBDIRS = (
     "etc",
@@ -203,6 +205,12 @@ def template_data(settings: Settings, menu: Menu, name: str) -> dict[str, object
     }
     if name == "manager.conf":
         s["ami_secret"] = settings.ami_secret
+    if name in ("http.conf", "prometheus.conf"):
+        s["asterisk_metrics_port"] = settings.asterisk_metrics_port
+        s["asterisk_metrics_user"] = settings.asterisk_metrics_user
+        s["asterisk_metrics_secret"] = (
+            settings.asterisk_metrics_secret if name == "prometheus.conf" else ""
+        )
     return {
         "s": s,
         "menu": {**menu.model_dump(mode="json"), "emergency_keys": menu.emergency_keys},

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     # /metrics and /healthz of the FastAGI server and the transcriber (the CRM's are on crm_port).
     agi_metrics_port: int = 9573
     transcriber_metrics_port: int = 9574
+    # Asterisk's own metrics (res_prometheus) at http://<bind_address>:<port>/metrics, behind
+    # basic authentication with this user and a generated secret.
+    asterisk_metrics_port: int = 9575
+    asterisk_metrics_user: str = "prometheus"
+    asterisk_metrics_secret: str = ""
 
     database_url: str = ""
     ivr_menu_file: Path = CONFIG_DIR / "ivr-menu.yaml"

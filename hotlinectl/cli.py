@@ -29,7 +29,7 @@ from hotline.settings import Settings, config_file, load_settings
 from hotlinectl import backup, units, upgrade
 from ivr.menu import load_menu
 
-SECRETS = ("ami_secret", "crm_ingest_token")
+SECRETS = ("ami_secret", "crm_ingest_token", "asterisk_metrics_secret")
 
 
 def ensure_config_file(path: Path) -> None:

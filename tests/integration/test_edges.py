@@ -373,12 +373,15 @@ def test_asterisk_listens_on_the_bind_address_but_for_pjprojects_resolver(hotlin
     sockets = sockets_of(pid)
     bound = [s for s in sockets if s[1] == settings.bind_address]
     others = [s for s in sockets if s[1] != settings.bind_address]
-    # AMI and the SIP transport, on the bind address (RTP ports there too, only during calls).
-    assert ("tcp", settings.bind_address, settings.ami_port) in bound
+    # AMI, the metrics server and the SIP transport, on the bind address (RTP ports there
+    # too, only during calls).
     assert ("udp", settings.bind_address, settings.sip_port) in bound
-    assert [s for s in bound if s[0] == "tcp"] == [
-        ("tcp", settings.bind_address, settings.ami_port)
-    ]
+    assert sorted(s for s in bound if s[0] == "tcp") == sorted(
+        [
+            ("tcp", settings.bind_address, settings.ami_port),
+            ("tcp", settings.bind_address, settings.asterisk_metrics_port),
+        ]
+    )
     # The rest is exactly pjproject's DNS resolver (README, "Trust boundaries"): one IPv4 and
     # one IPv6 UDP socket on an ephemeral port, from which it sends its queries.
     assert sorted((p, a) for p, a, _ in others) == [("udp", "0.0.0.0"), ("udp", "::")], sockets

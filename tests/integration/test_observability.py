@@ -139,3 +139,15 @@ def wallboard_of(hotline: Hotline) -> dict[str, Any]:
             frame = json.loads(ws.recv(timeout=10))
             if frame["type"] == "wallboard":
                 return frame["board"]  # type: ignore[no-any-return]
+
+
+def test_asterisks_own_metrics_answer_only_with_the_password(hotline: Hotline) -> None:
+    s = hotline.settings
+    url = f"http://{s.bind_address}:{s.asterisk_metrics_port}/metrics"
+    assert httpx.get(url, timeout=10).status_code == 401
+    wrong = httpx.get(url, auth=(s.asterisk_metrics_user, "guess"), timeout=10)
+    assert wrong.status_code == 401
+    answer = httpx.get(url, auth=(s.asterisk_metrics_user, s.asterisk_metrics_secret), timeout=10)
+    assert answer.status_code == 200
+    names = {family.name for family in text_string_to_metric_families(answer.text)}
+    assert {"asterisk_core_uptime_seconds", "asterisk_channels_count"} <= names, sorted(names)

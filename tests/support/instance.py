@@ -62,6 +62,7 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
         "crm_port": tcp(),
         "agi_metrics_port": tcp(),
         "transcriber_metrics_port": tcp(),
+        "asterisk_metrics_port": tcp(),
         "rtp_start": rtp,
         "rtp_end": rtp + 398,
         "emergency": {"contact": f"sip:110@127.0.0.1:{emergency_port}", "dial_timeout_seconds": 10},
