@@ -400,6 +400,36 @@ def build_root(settings: Settings) -> None:
         )
 
 
+def _mounted(path: Path) -> bool:
+    """Whether something is mounted at ``path`` (bind mounts included, which share the
+    device of their source, so ``os.path.ismount`` cannot see them)."""
+    target = str(path.resolve())
+    with open("/proc/self/mounts", encoding="utf-8") as mounts:
+        return any(line.split()[1] == target for line in mounts if len(line.split()) > 1)
+
+
+def mount_state(settings: Settings) -> None:
+    """Asterisk's state for this instance (astdb, spool, logs, CDR, recordings) lives in the
+    state folder (``asterisk_state_dir``) and is bind-mounted at the instance's folder in the
+    root: the root stays a cache that a rebuild or upgrade may empty, the state never goes with
+    it. An instance from before, whose state is still inside the root, is moved out once."""
+    if settings.asterisk_root == Path("/") or _mounted(settings.instance_host_dir):
+        return
+    state, point = settings.asterisk_state_dir, settings.instance_host_dir
+    state.mkdir(parents=True, exist_ok=True)
+    point.mkdir(parents=True, exist_ok=True)
+    if any(point.iterdir()) and not any(state.iterdir()):
+        for child in point.iterdir():
+            shutil.move(str(child), state / child.name)
+    subprocess.run(["mount", "--bind", str(state), str(point)], check=True)
+
+
+def unmount_state(settings: Settings) -> None:
+    """The instance's state taken out of the root again (Asterisk stopped)."""
+    if settings.asterisk_root != Path("/") and _mounted(settings.instance_host_dir):
+        subprocess.run(["umount", str(settings.instance_host_dir)], check=True)
+
+
 def asterisk_ids(settings: Settings) -> tuple[int, int]:
     """The uid/gid of the asterisk user as the chroot knows it (not the host's)."""
     passwd = settings.asterisk_root / "etc" / "passwd"

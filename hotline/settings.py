@@ -202,7 +202,16 @@ class Settings(BaseSettings):
 
     @cached_property
     def instance_host_dir(self) -> Path:
+        """Where the host sees the instance's folder: inside the root, mounted from
+        ``asterisk_state_dir`` while the hotline is set up."""
         return self.in_chroot(self.asterisk_instance_dir)
+
+    @cached_property
+    def asterisk_state_dir(self) -> Path:
+        """Asterisk's state for this instance, kept with the hotline's other state."""
+        if self.asterisk_root == Path("/"):
+            return self.asterisk_instance_dir
+        return self.var_dir / "asterisk"
 
     @cached_property
     def recordings_dir(self) -> Path:

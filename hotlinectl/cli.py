@@ -59,6 +59,7 @@ def prepare(settings: Settings) -> None:
     asterisk.build_root(settings)
     # Asterisk's own user (host and chroot) and the services' user, before any file is made.
     users.ensure_users(settings)
+    asterisk.mount_state(settings)
     menu = load_menu(settings.ivr_menu_file)
     asterisk.install_config(settings, menu)
     prompts_dir = settings.in_chroot(settings.asterisk_prompts_dir)

@@ -27,6 +27,22 @@ mirror() {
 
 is_mounted() { grep -qs " $(readlink -f "$1") " /proc/mounts; }
 
+# Everything mounted below a root (/proc, /dev, the instances' state), deepest first, undone:
+# a root is removed only once nothing but its own files is left in it.
+umount_below() {
+    local top
+    top=$(readlink -f "$1")
+    awk -v top="$top/" 'index($2 "/", top) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r point; do umount "$point"; done
+}
+
+# Removes a root's own files and nothing else: never across a mount that is still there.
+remove_root() {
+    [[ -e "$1" ]] || return 0
+    umount_below "$1"
+    rm -rf --one-file-system "$1"
+}
+
 # apt-get inside a root (the mirror's sid Release file is past its validity date).
 apt_in() {
     local target=$1; shift
@@ -49,11 +65,11 @@ build)
         exit 0
     fi
     command -v debootstrap >/dev/null || { echo "debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
-    rm -rf "$root.partial"
+    remove_root "$root.partial"
     mkdir -p "$(dirname "$root")"
     debootstrap --variant=minbase sid "$root.partial" "$(mirror)"
     install_in "$root.partial" install $packages
-    rm -rf "$root"
+    remove_root "$root"
     mv "$root.partial" "$root"
     echo "asterisk chroot: built $(cat "$stamp") in $root"
     ;;

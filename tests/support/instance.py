@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from hotline import services
+from hotline.asterisk import unmount_state
 from hotline.settings import Settings, load_settings
 from hotlinectl.cli import ensure_config_file, prepare
 from tests.support.sipp import free_port
@@ -103,6 +104,7 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
         yield Instance(settings, root, emergency_port, {AGENT_ONE: one, AGENT_TWO: two}, carrier)
     finally:
         services.stop_all(settings)
+        unmount_state(settings)
         shutil.rmtree(settings.instance_host_dir, ignore_errors=True)
         # The logs stay with the test's other files; the rest goes.
         shutil.copytree(settings.var_dir / "log", root / "var-log", dirs_exist_ok=True)
