@@ -20,8 +20,8 @@ DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc debootstrap sip-tester esp
                  iproute2 ca-certificates)
 # The test suite also runs every database test on PostgreSQL; the browser tests drive
 # Debian's Chromium (with CJK fonts so the Chinese consoles render); fail2ban checks its
-# filter against the security log the tests produce.
-TEST_DEBIAN_PACKAGES=(postgresql postgresql-contrib chromium fonts-noto-cjk fail2ban)
+# filter against the security log the tests produce; systemd-analyze verifies the units.
+TEST_DEBIAN_PACKAGES=(postgresql postgresql-contrib chromium fonts-noto-cjk fail2ban systemd)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
