@@ -212,37 +212,35 @@ def refused_call_scenario(status: int, caller: str = "13800000000") -> str:
     return REFUSED_CALL.format(status=status, caller=caller, sdp=SDP)
 
 
-REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+# One REGISTER request; {cseq} and {auth} (sipp's digest line, or nothing) vary.
+REGISTER_REQUEST = """  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{{extension}}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:{{extension}}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: {cseq} REGISTER
+Contact: <sip:{{extension}}@[local_ip]:[local_port]>
+{auth}Expires: 3600
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+"""
+
+REGISTER = (
+    """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="a desk phone registers with its password">
-  <send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{extension}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:{extension}@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:{extension}@[local_ip]:[local_port]>
-Expires: 3600
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{extension}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:{extension}@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:{extension}@[local_ip]:[local_port]>
-[authentication username={extension} password={password}]
-Expires: 3600
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <recv response="{expect}"/>
+"""
+    + REGISTER_REQUEST.format(cseq=1, auth="")
+    + """  <recv response="401" auth="true"/>
+"""
+    + REGISTER_REQUEST.format(
+        cseq=2, auth="[authentication username={extension} password={password}]\n"
+    )
+    + """  <recv response="{expect}"/>
 </scenario>
 """
+)
 
 
 def register_scenario(extension: str, password: str, expect: int = 200) -> str:
@@ -250,23 +248,15 @@ def register_scenario(extension: str, password: str, expect: int = 200) -> str:
     return REGISTER.format(extension=extension, password=password, expect=expect)
 
 
-UNAUTHENTICATED_REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+UNAUTHENTICATED_REGISTER = (
+    """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="a stranger registers as an extension without a password">
-  <send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{extension}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:{extension}@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:{extension}@[local_ip]:[local_port]>
-Expires: 3600
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <recv response="{expect}"/>
+"""
+    + REGISTER_REQUEST.format(cseq=1, auth="")
+    + """  <recv response="{expect}"/>
 </scenario>
 """
+)
 
 
 def unauthenticated_register_scenario(extension: str, expect: int) -> str:
