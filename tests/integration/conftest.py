@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hotline.asterisk import AsteriskProcess
 from hotline.settings import Settings
 from tests.asr.conftest import ko_model_dir
 from tests.support.instance import AGENT_ONE, AGENT_TWO, Instance, isolated_hotline
@@ -65,6 +66,19 @@ class Hotline:
 
     def logout(self, extension: str) -> None:
         self.api("POST", f"/api/agents/{extension}/logout")
+
+    def wait_for_member(self, queue: str, extension: str, timeout: float = 30) -> None:
+        """Until Asterisk's queue has the agent again: the CRM re-applies queue membership
+        once its AMI link is back after Asterisk restarted (a link that looks up may still be
+        the old one for a moment)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = AsteriskProcess(self.settings).cli(f"queue show hotline-{queue}")
+            if f"PJSIP/{extension}" in shown:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{extension} never came back to {queue}:\n{shown}")
+            time.sleep(0.2)
 
     def calls_from(self, number: str) -> list[dict[str, Any]]:
         return self.api("GET", "/api/calls", params={"caller": number})

@@ -192,9 +192,7 @@ def test_a_restarted_asterisk_gets_its_queue_members_back_from_the_crm(agents: H
     agents.login(AGENT_TWO, ["general", "complaint"])
     services.stop(agents.settings, "asterisk")
     services.start(agents.settings, "asterisk")
-    deadline = time.monotonic() + 30
-    while not agents.api("GET", "/healthz")["ami"] and time.monotonic() < deadline:
-        time.sleep(0.2)
+    agents.wait_for_member("complaint", AGENT_TWO)
     phone = agents.phone(AGENT_TWO)
     number, caller = agents.call(keys="4", hold_ms=5000, speech=False)
     assert finished(caller) == 0 and finished(phone) == 0, "members were not restored"

@@ -34,4 +34,6 @@ def test_an_originate_the_agents_side_fails_is_reported_for_its_attempt(hotline:
 
     # Asterisk's OriginateResponse (Response: Failure), as the bridge translates it.
     result = ask(hotline.settings, originate)
-    assert result == CallbackFinished(attempt=424242, status=AGENT_NO_ANSWER)
+    assert result == CallbackFinished(
+        attempt=424242, status=AGENT_NO_ANSWER, channel=None, from_dialplan=False
+    )

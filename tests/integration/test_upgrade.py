@@ -44,9 +44,7 @@ def test_upgrade_waits_for_the_call_then_restarts_asterisk(agents: Hotline) -> N
     backups = sorted((agents.settings.var_dir / "backups").glob("before-upgrade-*"))
     assert backups and (backups[-1] / "db" / "hotline.db").is_file()
 
-    deadline = time.monotonic() + 30
-    while not agents.api("GET", "/healthz")["ami"] and time.monotonic() < deadline:
-        time.sleep(0.2)
+    agents.wait_for_member("help", AGENT_ONE)
     phone = agents.phone(AGENT_ONE)
     number, caller = agents.call(keys="3", hold_ms=4000, speech=False)
     assert finished(caller) == 0 and finished(phone) == 0, phone.output()
