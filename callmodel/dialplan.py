@@ -3,8 +3,9 @@
 Channel variables, context names, the queue-name pattern, endpoint names and UserEvent names
 that the templates use and that the FastAGI handlers (agi/), the AMI bridge and the capabilities
 (crm/) read or set. Grep the templates for the same names; never write one of these as a string
-literal elsewhere. The templates receive ``CONTRACT`` when rendered, so they can use the same
-values instead of repeating them.
+literal elsewhere. The templates receive ``CONTRACT`` as ``dialplan`` when rendered
+(``{{ dialplan.CALLBACK_USEREVENT }}``), and tests/unit/test_dialplan_contract.py fails when a
+shipped template and this module disagree.
 """
 
 from __future__ import annotations

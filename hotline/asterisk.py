@@ -27,6 +27,7 @@ import jinja2
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from callmodel import dialplan
 from hotline import confcheck
 from hotline.confcheck import AsteriskFacts, Problem
 from hotline.settings import DIALPLAN_TEMPLATES, PROJECT_ROOT, Settings
@@ -213,6 +214,10 @@ def template_data(settings: Settings, menu: Menu, name: str) -> dict[str, object
         )
     return {
         "s": s,
+        # The names Python and the dialplan share (callmodel/dialplan.py), as plain strings.
+        "dialplan": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dialplan.CONTRACT.items()
+        },
         "menu": {**menu.model_dump(mode="json"), "emergency_keys": menu.emergency_keys},
         "inst": str(settings.asterisk_instance_dir),
         "prompts": str(settings.asterisk_prompts_dir),
