@@ -31,7 +31,7 @@ from hotline.settings import Settings
 NOLOGIN = "/usr/sbin/nologin"
 # Under var/: large downloads that are only read (models), what stays root's: the
 # supervisor's configuration and socket (run) and the logs root writes (log), see
-# hotline/services.py, and Asterisk's own state (asterisk, hotline/asterisk.py:mount_state).
+# hotlinectl/services.py, and Asterisk's own state (asterisk, hotline/asterisk.py:mount_state).
 UNTOUCHED = {"models", "run", "log", "asterisk"}
 PRIVATE_SUFFIXES = (".db", ".db-wal", ".db-shm", ".db-journal", ".yaml")
 

@@ -23,10 +23,10 @@ import yaml
 
 from crm import db
 from crm.directory.services import seed_all
-from hotline import asterisk, services, users
+from hotline import asterisk, rendering, users
 from hotline.prompts import build_prompts
 from hotline.settings import Settings, config_file, load_settings
-from hotlinectl import backup, units, upgrade
+from hotlinectl import backup, services, units, upgrade
 from ivr.menu import load_menu
 
 SECRETS = ("ami_secret", "crm_ingest_token", "asterisk_metrics_secret")
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     except backup.BackupError as exc:
         print(f"失败：{exc}", file=sys.stderr)
         return 1
-    except asterisk.ConfigRefused as exc:
+    except rendering.ConfigRefused as exc:
         # A site template edited by hand: say where, leave what runs untouched.
         print("Asterisk configuration refused, nothing was installed:", file=sys.stderr)
         for problem in exc.problems:

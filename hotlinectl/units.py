@@ -1,7 +1,7 @@
 """systemd units for a production hotline: ``hotline install-units``.
 
 One unit per service, grouped by ``hotline.target`` so the hotline starts at boot and stops as
-one. Each unit runs exactly the command ``hotline start`` runs (``hotline.services``), restarts
+one. Each unit runs exactly the command ``hotline start`` runs (``hotlinectl.services``), restarts
 by itself within seconds when it dies, and is sandboxed: a read-only system, write access only
 to the hotline's state folders, no new privileges. The transcriber runs at a low CPU weight so
 that decoding yesterday's recordings never starves the IVR's urgent-speech decision or the CRM.
@@ -18,9 +18,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline import services
 from hotline.asterisk import CHROOT_SCRIPT
 from hotline.settings import PROJECT_ROOT, Settings
+from hotlinectl import services
 
 TARGET = "hotline.target"
 # The system user the CRM, FastAGI server and transcriber run as (created by hotline setup).

@@ -19,10 +19,9 @@ from datetime import datetime
 from pathlib import Path
 
 from crm import db
-from hotline import services
 from hotline.asterisk import CHROOT_SCRIPT, AsteriskProcess, wait_for_port
 from hotline.settings import Settings
-from hotlinectl import backup
+from hotlinectl import backup, services
 
 KEEP_BACKUPS = 3
 

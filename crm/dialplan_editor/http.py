@@ -36,7 +36,7 @@ from crm.domain.errors import InvalidInput, NotFound
 from crm.domain.moments import iso
 from crm.http.deps import require, same_origin
 from crm.models import ConfigVersion
-from hotline import asterisk, confcheck
+from hotline import asterisk, confcheck, rendering
 from hotline.confcheck import Problem
 from hotline.prompts import build_prompts
 from hotline.settings import Settings
@@ -141,16 +141,16 @@ class Document:
     def path(self, settings: Settings) -> Path:
         if self.is_menu:
             return settings.ivr_menu_file
-        return asterisk.site_templates_dir(settings) / self.name
+        return rendering.site_templates_dir(settings) / self.name
 
     def current(self, settings: Settings) -> str:
         if self.is_menu:
             return settings.ivr_menu_file.read_text(encoding="utf-8")
-        return asterisk.template_text(settings, self.name)
+        return rendering.template_text(settings, self.name)
 
     def shipped(self) -> str | None:
         """The version that comes with the software (the menu has none: it is the site's)."""
-        return None if self.is_menu else asterisk.shipped_template(self.name)
+        return None if self.is_menu else rendering.shipped_template(self.name)
 
 
 DOCUMENTS = {
@@ -158,7 +158,7 @@ DOCUMENTS = {
     for doc in (
         Document(MENU, "语音导航菜单", MENU_RELOADS),
         *(
-            Document(name, label, (asterisk.EDITABLE_FILES[name],))
+            Document(name, label, (rendering.EDITABLE_FILES[name],))
             for name, label in (
                 ("extensions.conf", "拨号方案"),
                 ("pjsip.conf", "SIP 端点"),
@@ -251,7 +251,7 @@ async def _validated(request: Request, doc: Document, text: str) -> tuple[Menu, 
         menu, overrides = load_menu(settings.ivr_menu_file), {doc.name: text}
     # Rendering and checking take tens of milliseconds: not on the event loop.
     files, problems = await asyncio.to_thread(
-        asterisk.validate_config, settings, menu, overrides, facts
+        rendering.validate_config, settings, menu, overrides, facts
     )
     if problems:  # the edited file's own problems first
         raise Refused(sorted(problems, key=lambda p: (p.file != doc.name, p.line or 0)))

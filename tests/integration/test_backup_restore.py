@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hotline import services
+from hotlinectl import services
 from tests.integration.conftest import Hotline, finished
 from tests.support.instance import isolated_hotline
 

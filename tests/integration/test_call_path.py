@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from crm import db
 from crm.models import Alert, Ticket
-from hotline import services
+from hotlinectl import services
 from tests.integration.conftest import AGENT_ONE, AGENT_TWO, Hotline, finished
 
 

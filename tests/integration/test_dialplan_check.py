@@ -5,7 +5,7 @@ application, argument and line)."""
 from __future__ import annotations
 
 from crm.dialplan_editor.asterisk_facts import asterisk_facts, loaded_dialplan
-from hotline import asterisk, confcheck
+from hotline import confcheck, rendering
 from ivr.menu import load_menu
 from tests.integration.conftest import Hotline
 from tests.support.aio import ask
@@ -23,7 +23,7 @@ def test_the_running_asterisk_tells_what_it_accepts(hotline: Hotline):
     assert {"endpoint", "match"} <= facts.pjsip_options["identify"]
     # The configuration this Asterisk runs passes every check, with everything it knows.
     menu = load_menu(hotline.settings.ivr_menu_file)
-    assert asterisk.validate_config(hotline.settings, menu, facts=facts)[1] == []
+    assert rendering.validate_config(hotline.settings, menu, facts=facts)[1] == []
 
 
 def test_the_dialplan_is_read_as_asterisk_reads_it(hotline: Hotline):

@@ -22,8 +22,8 @@ from crm.accounts.services import set_account
 from crm.bridge.ami import AmiBridge, AmiError
 from crm.domain.access import Role
 from crm.models import AuditEntry, CallbackAttempt, Ticket
-from hotline import services
 from hotline.asterisk import AsteriskProcess, asterisk_ids
+from hotlinectl import services
 from tests.integration.conftest import AGENT_ONE, AGENT_TWO, STRANGER, Hotline, finished
 from tests.support.aio import ask, run
 from tests.support.sipp import free_port, run_scenario, unauthenticated_register_scenario

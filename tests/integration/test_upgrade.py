@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from hotline import services
+from hotlinectl import services
 from tests.integration.conftest import Hotline, finished
 from tests.support.instance import AGENT_ONE
 

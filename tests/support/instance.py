@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from hotline import services
 from hotline.asterisk import unmount_state
 from hotline.settings import Settings, load_settings
+from hotlinectl import services
 from hotlinectl.cli import ensure_config_file, prepare
 from tests.support.sipp import free_port
 

@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from crm import db
-from hotline import services
 from hotline.settings import Settings
-from hotlinectl import backup, cli
+from hotlinectl import backup, cli, services
 
 
 def _settings(root: Path, instance: str) -> Settings:

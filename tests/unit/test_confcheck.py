@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hotline import asterisk, confcheck
-from hotline.asterisk import ConfigRefused, shipped_template, validate_config
+from hotline import asterisk, confcheck, rendering
 from hotline.confcheck import AsteriskFacts, parse
+from hotline.rendering import ConfigRefused, shipped_template, validate_config
 from hotline.settings import CONFIG_DIR, AgentSettings, Settings
 from ivr.menu import load_menu
 
@@ -52,18 +52,18 @@ def edited(name: str, old: str, new: str) -> str:
 def test_the_shipped_configuration_has_no_problem(settings: Settings):
     files, problems = validate_config(settings, MENU)
     assert problems == []
-    assert files == asterisk.render_config(settings, MENU)
+    assert files == rendering.render_config(settings, MENU)
     assert "\x1f" not in "".join(files.values())
 
 
 def test_a_site_template_is_read_before_the_shipped_one(settings: Settings):
-    site = asterisk.site_templates_dir(settings)
+    site = rendering.site_templates_dir(settings)
     site.mkdir(parents=True)
     (site / "queues.conf").write_text(
         edited("queues.conf", "strategy = leastrecent", "strategy = rrmemory"), encoding="utf-8"
     )
-    assert "strategy = rrmemory" in asterisk.render_config(settings, MENU)["queues.conf"]
-    assert asterisk.template_text(settings, "queues.conf") != shipped_template("queues.conf")
+    assert "strategy = rrmemory" in rendering.render_config(settings, MENU)["queues.conf"]
+    assert rendering.template_text(settings, "queues.conf") != shipped_template("queues.conf")
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_what_the_hotline_relies_on_cannot_be_removed(settings: Settings):
 
 
 def test_install_refuses_a_broken_site_template(settings: Settings):
-    site = asterisk.site_templates_dir(settings)
+    site = rendering.site_templates_dir(settings)
     site.mkdir(parents=True)
     (site / "extensions.conf").write_text(edited("extensions.conf", "Answer()", "Answer("))
     with pytest.raises(ConfigRefused, match="extensions.conf 第 [0-9]+ 行"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from callmodel import dialplan
-from hotline.asterisk import render_config
+from hotline.rendering import render_config
 from hotline.settings import CONFIG_DIR, AgentSettings, Settings
 from ivr.menu import load_menu
 

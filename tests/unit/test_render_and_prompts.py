@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hotline.asterisk import AsteriskError, render_config
 from hotline.prompts import build_prompts, speakable, synthesize
+from hotline.rendering import AsteriskError, render_config
 from hotline.settings import CONFIG_DIR, AgentSettings, Settings
 from hotlinectl.cli import ensure_config_file
 from ivr.menu import load_menu

@@ -15,7 +15,7 @@ import pytest
 from crm import db
 from crm.accounts.services import set_account
 from crm.domain.access import Role
-from hotline import asterisk
+from hotline import rendering
 from hotline.settings import CONFIG_DIR
 from tests.asr.conftest import ko_model_dir
 from tests.integration.conftest import AGENT_ONE, Hotline, finished
@@ -144,10 +144,10 @@ def test_admin_edits_the_dialplan_a_broken_file_is_refused_and_the_running_one_k
     admin_hotline: Hotline, browser
 ):
     hotline = admin_hotline
-    site = asterisk.site_templates_dir(hotline.settings) / "extensions.conf"
+    site = rendering.site_templates_dir(hotline.settings) / "extensions.conf"
     running = hotline.settings.instance_host_dir / "etc" / "extensions.conf"
     before = running.read_text(encoding="utf-8")
-    shipped = asterisk.shipped_template("extensions.conf")
+    shipped = rendering.shipped_template("extensions.conf")
     hotline.login(AGENT_ONE, ["consult"])
     admin = Console(browser, hotline, "admin1")
     try:
