@@ -3,6 +3,8 @@ Asterisk: AMI is a stand-in that accepts every action)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -330,3 +332,46 @@ def test_a_report_cannot_be_re_typed_by_who_may_not_read_it(app: TestClient, cal
         detail = session.get(TicketDetail, calls.report_id)
         assert detail.call_type == "report" and detail.question == SECRET and detail.confidential
     assert len(audit_rows(app, "register_denied")) == 2
+
+
+# --- the page header and the security headers -------------------------------------------------
+
+EVIL = "</script><script>alert(1)</script>"
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
+
+
+def test_a_display_name_with_markup_renders_as_text(app: TestClient) -> None:
+    with db.transaction(app.app.state.sessions) as session:
+        set_account(session, "evil", PASSWORD, [Role.AGENT], display_name=EVIL, extension="8009")
+    sign_in(app, "evil")
+    page = app.get("/web/agent")
+    assert page.status_code == 200
+    html = page.text
+    assert "<script>alert" not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the header's name
+    scripts = SCRIPT_TAG.findall(html)
+    # No inline script: files of our own, and one JSON block that app.js parses.
+    inline = [(attrs, body) for attrs, body in scripts if "src=" not in attrs]
+    assert [attrs.strip() for attrs, _ in inline] == ['type="application/json" id="page-data"']
+    data = json.loads(inline[0][1])
+    assert data["ME"]["display_name"] == EVIL and data["T"]
+    assert all(a.split('src="')[1].startswith("/web/static/") for a, _ in scripts if "src=" in a)
+
+
+@pytest.mark.parametrize(
+    "path", ["/web/login", "/web/agent", "/api/calls", "/web/static/app.js", "/api/nothing"]
+)
+def test_every_answer_carries_the_security_headers(app: TestClient, path: str) -> None:
+    app.cookies.clear()
+    answers = [app.get(path, follow_redirects=False)]
+    sign_in(app, "agent1")
+    answers.append(app.get(path, follow_redirects=False))
+    for response in answers:
+        csp = dict(
+            d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";")
+        )
+        assert csp["script-src"] == "'self'" and csp["frame-ancestors"] == "'none'"
+        assert csp["object-src"] == "'none'" and csp["base-uri"] == "'none'"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
