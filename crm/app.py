@@ -33,6 +33,7 @@ from crm.calls.services import apply_event
 from crm.dialplan_editor import http as dialplan_editor_http
 from crm.directory import http as directory_http
 from crm.http.errors import install_error_handler
+from crm.http.headers import SecurityHeaders
 from crm.knowledge import http as knowledge_http
 from crm.metrics import CrmMetrics
 from crm.models import Ticket
@@ -155,11 +156,13 @@ ROUTERS: list[APIRouter] = [
 
 
 def include_api(app: FastAPI) -> None:
-    """Add every capability's routes and the one error handler, once (a second call changes
-    nothing). ``app.state.sessions`` (a ``sessionmaker``) must be set before a request."""
+    """Add every capability's routes, the one error handler and the security headers, once (a
+    second call changes nothing). ``app.state.sessions`` (a ``sessionmaker``) must be set
+    before a request."""
     if getattr(app.state, "api_included", False):
         return
     app.state.api_included = True
     for router in ROUTERS:
         app.include_router(router)
     install_error_handler(app)
+    app.add_middleware(SecurityHeaders)

@@ -133,7 +133,11 @@ def register(
     )
     viewer = staff.viewer
     with request.app.state.sessions() as session:
-        detail = orders.register_ticket(session, ticket_id, form, viewer)
+        try:
+            detail = orders.register_ticket(session, ticket_id, form, viewer)
+        except orders.ReadRefused as refused:
+            orders.keep_refusal(session, refused)
+            raise
         dispatched = False
         if body.action == "kb" and body.article_id is not None:
             orders.answer_from_kb(session, ticket_id, body.article_id, viewer)

@@ -1,17 +1,45 @@
-"""Agent sign-in, sign-out and pause over HTTP."""
+"""Agent sign-in, sign-out and pause over HTTP.
+
+Anyone signed in (or the hotline's own services with the service token) may list the agents;
+moving one in or out of the queues is for that agent on their own extension, or for the floor's
+supervisors (``crm.domain.access.may_act_for_agent``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
+from crm.accounts.services import Staff
 from crm.agents.services import AgentService
-from crm.http.deps import console_or_service
+from crm.domain.access import may_act_for_agent
+from crm.domain.errors import Forbidden, Unauthenticated
+from crm.http.deps import NO_CREDENTIALS, console_or_service, identify, same_origin
 from crm.models import AgentState
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(console_or_service)])
+
+NOT_YOUR_EXTENSION = "只能为本人分机签入、签出或示忙；代他人操作须为值班长、热线负责人或系统管理员"
+
+
+def may_move(
+    extension: str,
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
+    """Only the agent themselves, or a supervisor of the floor, moves an agent in or out of the
+    queues; the hotline's own services (service token, no person) act for any agent."""
+    who = identify(request, authorization, None)
+    if who is None:
+        raise Unauthenticated(NO_CREDENTIALS)
+    if isinstance(who, Staff) and not may_act_for_agent(who.viewer, who.extension, extension):
+        raise Forbidden(NOT_YOUR_EXTENSION)
+
+
+# A cookie-authenticated change must also come from the hotline's own pages.
+MOVES = [Depends(same_origin), Depends(may_move)]
 
 
 class LoginRequest(BaseModel):
@@ -50,25 +78,25 @@ def list_agents(request: Request) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/api/agents/{extension}/login")
+@router.post("/api/agents/{extension}/login", dependencies=MOVES)
 async def login(extension: str, body: LoginRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.login(extension, body.queues))
 
 
-@router.post("/api/agents/{extension}/logout")
+@router.post("/api/agents/{extension}/logout", dependencies=MOVES)
 async def logout(extension: str, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.logout(extension))
 
 
-@router.post("/api/agents/{extension}/pause")
+@router.post("/api/agents/{extension}/pause", dependencies=MOVES)
 async def pause(extension: str, body: PauseRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.pause(extension, True, body.reason))
 
 
-@router.post("/api/agents/{extension}/ready")
+@router.post("/api/agents/{extension}/ready", dependencies=MOVES)
 async def ready(extension: str, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.pause(extension, False))

@@ -1,4 +1,9 @@
-"""HTTP routes of the call path: event ingestion (for the FastAGI server) and call look-ups."""
+"""HTTP routes of the call path: event ingestion (for the FastAGI server) and call look-ups.
+
+A report's (举报) call is confidential like its order (crm.orders.visibility, the one rule):
+lists and search leave out what the viewer may not read; one call or its transcript is refused
+(403) to them, and each allowed read of a report's detail is written to the audit log.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from asr.classifier import CallClassifier
 from callmodel.events import CallEvent
+from crm import audit
 from crm.callbacks.services import still_to_call_back
 from crm.calls.services import call_of, transcription_job
+from crm.domain.access import Viewer, can_read, read_must_be_audited
 from crm.domain.call_outcomes import CallOutcome
 from crm.http.deps import ReaderDep, SessionDep
 from crm.models import Call, Ticket, TranscriptionJob
+from crm.orders.services import (
+    ReadRefused,
+    check_read,
+    keep_refusal,
+    may_read,
+    ticket_visibility,
+)
 from crm.transcription import model_missing
 
 router = APIRouter(tags=["calls"])
@@ -117,19 +131,40 @@ def list_calls(
     caller: str | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
+    """The latest calls (of one number with ``caller``), without the reports the viewer may not
+    read: not even their existence is told, so a number cannot be tested for a report."""
     query = select(Call).options(selectinload(Call.ticket)).order_by(Call.id.desc())
     if caller:
         query = query.where(Call.caller_number == caller)
-    return _for(
-        viewer, [call_view(c) for c in session.scalars(query.limit(min(max(limit, 1), 500)))]
-    )
+    wanted = min(max(limit, 1), 500)
+    calls: list[Call] = []
+    # Read in pages until enough readable calls are found (reports left out do not count).
+    for page in range(0, 20 * wanted, wanted):
+        found = list(session.scalars(query.offset(page).limit(wanted)))
+        calls += [c for c in found if may_read(session, c.ticket, viewer)]
+        if len(found) < wanted or len(calls) >= wanted:
+            break
+    return _for(viewer, [call_view(c) for c in calls[:wanted]])
+
+
+def read_call(session: Session, call: Call, viewer: Viewer, surface: str) -> None:
+    """Refuse a report's call to whoever may not read the report; audit each read of one. The
+    audit entry is committed either way (the refusal is kept too)."""
+    try:
+        check_read(session, call.ticket, viewer, call=call.uniqueid, surface=surface)
+    except ReadRefused as refused:
+        keep_refusal(session, refused)
+        raise
+    session.commit()
 
 
 @router.get("/api/calls/{uniqueid}")
 def get_call(uniqueid: str, viewer: ReaderDep, session: SessionDep) -> dict[str, Any]:
+    """One call and its ticket; a report's only for its readers (audited)."""
     call = session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
     if call is None:
         raise HTTPException(status_code=404, detail=f"没有这通电话：{uniqueid}")
+    read_call(session, call, viewer, "call")
     return _for(viewer, call_view(call))
 
 
@@ -137,7 +172,7 @@ def get_call(uniqueid: str, viewer: ReaderDep, session: SessionDep) -> dict[str,
 def list_callbacks(viewer: ReaderDep, session: SessionDep) -> list[dict[str, Any]]:
     """未接来电回拨: callers who gave up before a person answered, oldest first."""
     tickets = still_to_call_back(session, limit=None)
-    return _for(viewer, [ticket_view(t) for t in tickets])
+    return _for(viewer, [ticket_view(t) for t in tickets if may_read(session, t, viewer)])
 
 
 @router.get("/api/calls/{uniqueid}/transcript")
@@ -147,10 +182,13 @@ def get_transcript(
     viewer: ReaderDep,
     session: SessionDep,
 ) -> dict[str, Any]:
-    """The call's transcription job and, once done, both legs labelled 来电人 / 话务员."""
+    """The call's transcription job and, once done, both legs labelled 来电人 / 话务员; a
+    report's only for its readers (audited)."""
+    call = call_of(session, uniqueid)
+    if call is not None:
+        read_call(session, call, viewer, "transcript")
     job = transcription_job(session, uniqueid)
     if job is None:
-        call = call_of(session, uniqueid)
         if call is not None and call.recording_failed:
             raise HTTPException(status_code=404, detail="这通电话的录音未能保存，无法转写")
         raise HTTPException(status_code=404, detail=f"这通电话没有转写任务：{uniqueid}")
@@ -187,20 +225,46 @@ def get_transcript(
 def search_transcripts(
     q: str, request: Request, viewer: ReaderDep, session: SessionDep
 ) -> list[dict[str, Any]]:
-    """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first."""
+    """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first. Reports
+    the viewer may not read are left out; a search that shows reports to their readers is
+    written to the audit log once, naming them."""
     if not q.strip():
         raise HTTPException(status_code=422, detail="请输入要搜索的词")
     queue = request.app.state.transcriptions
     ids = queue.search(q)[-200:]
-    jobs = session.scalars(
-        select(TranscriptionJob)
+    rows = session.execute(
+        select(TranscriptionJob, Call)
+        .outerjoin(Call, Call.uniqueid == TranscriptionJob.call_uniqueid)
+        .options(selectinload(Call.ticket))
         .where(TranscriptionJob.id.in_(ids))
         .order_by(TranscriptionJob.id.desc())
     )
-    return [
-        {"uniqueid": job.call_uniqueid, "ticket": job.ticket_ref, "text": job.transcript_text}
-        for job in jobs
-    ]
+    out, reports = [], []
+    for job, call in rows:
+        ticket = _ticket_of(session, job, call)
+        vis = ticket_visibility(session, ticket)
+        if not can_read(viewer, vis):
+            continue
+        if ticket is not None and read_must_be_audited(vis):
+            reports.append(ticket.number)
+        out.append(
+            {"uniqueid": job.call_uniqueid, "ticket": job.ticket_ref, "text": job.transcript_text}
+        )
+    if reports:
+        audit.record(
+            session, viewer.username, "search_confidential", "transcripts", None, tickets=reports
+        )
+        session.commit()
+    return out
+
+
+def _ticket_of(session: Session, job: TranscriptionJob, call: Call | None) -> Ticket | None:
+    """The ticket a transcript belongs to: its call's, else the one its job names."""
+    if call is not None and call.ticket is not None:
+        return call.ticket
+    if not job.ticket_ref:
+        return None
+    return session.scalars(select(Ticket).where(Ticket.number == job.ticket_ref)).first()
 
 
 @lru_cache(maxsize=4)

@@ -29,7 +29,7 @@ from crm.domain.redaction import redact
 from crm.domain.workcalendar import CHINA_TZ
 from crm.http.deps import require, same_origin
 from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
-from crm.models.workorders import TicketDetail
+from crm.orders.services import ticket_visibility
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
 Listeners = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER)
@@ -38,20 +38,7 @@ CHUNK = 64 * 1024
 
 
 def _visibility(session: Session, call: Call) -> OrderVisibility:
-    return _ticket_visibility(session, call.ticket)
-
-
-def _ticket_visibility(session: Session, ticket: Ticket | None) -> OrderVisibility:
-    detail = session.get(TicketDetail, ticket.id) if ticket else None
-    kind = (
-        detail.call_type
-        if detail
-        else (ticket.call_type.value if ticket and ticket.call_type else None)
-    )
-    return OrderVisibility(
-        call_type=CallType(kind or CallType.CONSULTATION.value),
-        assigned_reviewer=detail.assigned_reviewer if detail else None,
-    )
+    return ticket_visibility(session, call.ticket)
 
 
 def _day_bounds(
@@ -189,7 +176,7 @@ def callback_audio(attempt_id: int, request: Request, staff: Staff = Listeners) 
         if attempt is None or not attempt.recording_path:
             raise NotFound("回拨录音", attempt_id)
         ticket = session.get(Ticket, attempt.ticket_id)
-        vis = _ticket_visibility(session, ticket)
+        vis = ticket_visibility(session, ticket)
         if not can_read(staff.viewer, vis):
             audit.record(session, staff.username, "read_denied", "callback", attempt_id)
             session.commit()

@@ -43,6 +43,8 @@ MAY_REGISTER = frozenset({Role.AGENT, Role.SHIFT_LEADER})
 MAY_DISPATCH = frozenset({Role.SHIFT_LEADER})
 MAY_REVIEW = frozenset({Role.REVIEWER, Role.SHIFT_LEADER})
 MAY_EDIT_DIRECTORY = frozenset({Role.ADMIN, Role.HOTLINE_LEADER})
+# Who may sign another agent in or out of the queues, or pause them (the floor's supervisors).
+MAY_ACT_FOR_OTHER_AGENTS = frozenset({Role.SHIFT_LEADER, Role.HOTLINE_LEADER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,15 @@ def can_read(viewer: Viewer, order: OrderVisibility) -> bool:
     if viewer.roles - {Role.UNIT}:
         return True
     return viewer.unit_id is not None and viewer.unit_id == order.unit_id
+
+
+def may_act_for_agent(viewer: Viewer, own_extension: str | None, extension: str) -> bool:
+    """Queue sign-in, sign-out and pause are an agent's own business: an agent acts on their own
+    desk extension only; shift leaders, the hotline leader and admins act for any agent. Other
+    roles (units, 质检, reviewers) never move agents in or out of the queues."""
+    if viewer.roles & MAY_ACT_FOR_OTHER_AGENTS:
+        return True
+    return Role.AGENT in viewer.roles and own_extension is not None and own_extension == extension
 
 
 def read_must_be_audited(order: OrderVisibility) -> bool:

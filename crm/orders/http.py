@@ -16,7 +16,6 @@ from callmodel.calltypes import CallType, TicketStatus
 from crm import audit
 from crm.domain.access import can_read, read_must_be_audited
 from crm.domain.deadlines import overdue_stages, time_left
-from crm.domain.errors import Forbidden
 from crm.domain.phones import mask_phone
 from crm.http.deps import NowDep, SessionDep, UserDep
 from crm.models.calls import Ticket
@@ -142,8 +141,8 @@ def list_orders(
 def get_order(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -> s.OrderOut:
     try:
         ticket, detail = orders.read_ticket(session, ticket_id, user)
-    except Forbidden:
-        session.commit()  # keep the audit entry of the refused read
+    except orders.ReadRefused as refused:
+        orders.keep_refusal(session, refused)
         raise
     session.commit()
     return order_view(session, ticket, detail, now)
@@ -153,9 +152,13 @@ def get_order(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -
 def register(
     ticket_id: int, body: s.RegistrationIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
-    orders.register_ticket(
-        session, ticket_id, orders.RegistrationForm(**body.model_dump()), user, now=now
-    )
+    try:
+        orders.register_ticket(
+            session, ticket_id, orders.RegistrationForm(**body.model_dump()), user, now=now
+        )
+    except orders.ReadRefused as refused:
+        orders.keep_refusal(session, refused)
+        raise
     return _done(session, ticket_id, now)
 
 
@@ -178,14 +181,20 @@ def emergency(
 def repeat(
     ticket_id: int, body: s.RepeatIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.RepeatOut:
-    decision = orders.handle_repeat_call(
-        session,
-        ticket_id,
-        user,
-        previous_ticket_id=body.previous_ticket_id,
-        caller_unhappy=body.caller_unhappy,
-        now=now,
-    )
+    """A repeat call about an earlier order; refused (403) when that order is a report the user
+    may not read, since the new order would carry its question and the reporter's number."""
+    try:
+        decision = orders.handle_repeat_call(
+            session,
+            ticket_id,
+            user,
+            previous_ticket_id=body.previous_ticket_id,
+            caller_unhappy=body.caller_unhappy,
+            now=now,
+        )
+    except orders.ReadRefused as refused:
+        orders.keep_refusal(session, refused)
+        raise
     session.commit()
     detail = session.get(TicketDetail, ticket_id)
     ticket = orders.get_ticket(session, ticket_id)

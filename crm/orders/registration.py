@@ -31,6 +31,9 @@ from crm.models.calls import Ticket
 from crm.models.knowledge import SpecialLineEntry
 from crm.models.workorders import Caller, TicketDetail, Unit
 from crm.orders.tickets import called_at, get_ticket, raise_alert, require_role, transition
+from crm.orders.visibility import ReadRefused, may_read
+
+RETYPE_REFUSED = "举报件仅热线负责人和指定审核人员可以查看，不能由他人重新登记或改为其他类型。"
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,13 @@ def register_ticket(
     ticket = get_ticket(session, ticket_id)
     if ticket.status != TicketStatus.REGISTERED:
         raise RuleViolation("lifecycle", f"定单{ticket.number}已处理，不能重新登记。")
+    if session.get(TicketDetail, ticket.id) is not None and not may_read(session, ticket, actor):
+        # Re-typing a report would overwrite it and drop its confidentiality.
+        entry = dict(
+            actor=actor.username, action="register_denied", entity="ticket", entity_id=ticket.id
+        )
+        audit.record(session, **entry)
+        raise ReadRefused(entry, RETYPE_REFUSED)
     intake = Intake(
         call_type=CallType(form.call_type),
         content=form.question,

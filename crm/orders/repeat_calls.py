@@ -26,6 +26,7 @@ from crm.orders.numbering import next_ticket_number
 from crm.orders.registration import RegistrationForm, register_ticket
 from crm.orders.stages import dispatch
 from crm.orders.tickets import at_or_now, called_at, get_ticket, require_role
+from crm.orders.visibility import check_read
 
 
 def _prior_order(ticket: Ticket, detail: TicketDetail) -> PriorOrder:
@@ -87,6 +88,9 @@ def handle_repeat_call(
         prior = get_ticket(session, previous_ticket_id)
     else:
         prior = latest_prior_ticket(session, ticket)
+    if prior is not None:
+        # A report's question and caller go no further than its readers (refusal audited).
+        check_read(session, prior, actor, surface="repeat")
     prior_detail = session.get(TicketDetail, prior.id) if prior is not None else None
     moment = now or called_at(ticket)
     decision = decide_repeat(

@@ -45,10 +45,18 @@ from crm.orders.tickets import (
     transition,
     visibility,
 )
-from crm.orders.visibility import read_ticket
+from crm.orders.visibility import (
+    ReadRefused,
+    check_read,
+    keep_refusal,
+    may_read,
+    read_ticket,
+    ticket_visibility,
+)
 
 __all__ = [
     "EFFICIENCY_UNIT_CODE",
+    "ReadRefused",
     "SYSTEM",
     "RegistrationForm",
     "answer_caller",
@@ -58,6 +66,7 @@ __all__ = [
     "at_or_now",
     "auto_archive",
     "called_at",
+    "check_read",
     "complaint_units",
     "create_repeat_ticket",
     "deadlines_of",
@@ -65,8 +74,10 @@ __all__ = [
     "get_detail",
     "get_ticket",
     "hand_over",
+    "keep_refusal",
     "handle_repeat_call",
     "latest_prior_ticket",
+    "may_read",
     "open_work_order",
     "order_facts",
     "raise_alert",
@@ -75,6 +86,7 @@ __all__ = [
     "register_ticket",
     "require_role",
     "return_visit",
+    "ticket_visibility",
     "transition",
     "visibility",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,9 +51,9 @@ def render(request: Request, name: str, staff: Staff | None, **context: Any) -> 
         name,
         {
             "T": T,
-            "T_json": json.dumps(bundle(), ensure_ascii=False),
             "me": me,
-            "me_json": json.dumps(me, ensure_ascii=False),
+            # Read by app.js; ``tojson`` escapes < > & ' so no value can end the block.
+            "page_data": {"T": bundle(), "ME": me},
             "consoles": consoles_of(staff) if staff else [],
             **context,
         },

@@ -33,3 +33,18 @@ def test_who_may_read(who: Viewer, order: OrderVisibility, allowed: bool) -> Non
 def test_every_read_of_a_report_is_audited() -> None:
     assert read_must_be_audited(REPORT)
     assert not read_must_be_audited(HELP)
+
+
+def test_agents_act_for_themselves_and_the_floor_leaders_for_anyone() -> None:
+    from crm.domain.access import may_act_for_agent
+
+    def who(*roles: Role) -> Viewer:
+        return Viewer("x", frozenset(roles))
+
+    assert may_act_for_agent(who(Role.AGENT), "8001", "8001")
+    assert not may_act_for_agent(who(Role.AGENT), "8001", "8002")
+    assert not may_act_for_agent(who(Role.AGENT), None, "8001")
+    for leader in (Role.SHIFT_LEADER, Role.HOTLINE_LEADER, Role.ADMIN):
+        assert may_act_for_agent(who(leader), None, "8002")
+    for other in (Role.UNIT, Role.SUPERVISOR, Role.REVIEWER):
+        assert not may_act_for_agent(who(other), "8001", "8001")

@@ -68,7 +68,12 @@ class Console:
     """One signed-in person's browser tab."""
 
     def __init__(self, browser: Browser, hotline: Hotline, username: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        # Playwright's string predicates (wait_for_function) are evaluated with eval, which the
+        # consoles' Content-Security-Policy forbids; the harness bypasses it for its own probes.
+        # test_agent_console's CSP test opens the consoles with the policy enforced.
+        self.context = browser.new_context(
+            viewport={"width": 1366, "height": 768}, locale="zh-CN", bypass_csp=True
+        )
         self.page: Page = self.context.new_page()
         self.base = hotline.settings.crm_url
         self.page.goto(f"{self.base}/web/login")

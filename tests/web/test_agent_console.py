@@ -9,6 +9,8 @@ import json
 from sqlalchemy import select
 
 from crm import db
+from crm.accounts.services import set_account
+from crm.domain.access import Role
 from crm.models import CallbackAttempt, Ticket
 from crm.models.workorders import TicketDetail, WorkOrder
 from tests.integration.conftest import AGENT_ONE, Hotline, finished
@@ -187,3 +189,47 @@ def test_pause_and_one_click_call_back_from_the_agents_phone(hotline: Hotline, c
         src,
     )
     assert (status, kind) == (206, "audio/wav")
+
+
+EVIL_NAME = "</script><script>alert(1)</script>"
+
+
+def test_the_consoles_work_under_their_csp_and_a_name_with_markup_is_text(
+    hotline: Hotline, browser, staff
+):
+    """Opened with the Content-Security-Policy enforced (no harness bypass, no eval probes): the
+    pages read their data, connect their WebSocket and break no directive; a display name with
+    a script tag is shown as text and runs nothing."""
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.transaction(db.make_sessionmaker(engine)) as session:
+        roles = [Role.SUPERVISOR, Role.SHIFT_LEADER, Role.ADMIN]
+        set_account(session, "evil1", staff["qc1"], roles, display_name=EVIL_NAME)
+    engine.dispose()
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        dialogs: list[str] = []
+        refused: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on(
+            "console", lambda m: refused.append(m.text) if "Security Policy" in m.text else None
+        )
+        base = hotline.settings.crm_url
+        page.goto(f"{base}/web/login")
+        page.fill("input[name=username]", "evil1")
+        page.fill("input[name=password]", staff["qc1"])
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        for console_path in ("/web/supervisor", "/web/leader", "/web/admin"):
+            response = page.goto(f"{base}{console_path}")
+            assert response is not None
+            csp = response.headers["content-security-policy"]
+            assert "script-src 'self';" in csp and response.headers["x-frame-options"] == "DENY"
+            page.wait_for_selector("#link-state.dot.on")  # app.js ran, the WebSocket is up
+            page.wait_for_load_state("networkidle")
+            assert EVIL_NAME in (page.text_content(".who") or "")
+            assert page.evaluate("window.ME.display_name") == EVIL_NAME
+            assert page.text_content("main") != page.evaluate("window.T.loading"), console_path
+        assert dialogs == [] and refused == []
+    finally:
+        context.close()

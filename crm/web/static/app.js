@@ -1,5 +1,11 @@
 // Shared by every console: JSON calls, the live WebSocket, emergency banner, small helpers.
 "use strict";
+// The page's texts and who is signed in, from the page's JSON block (the pages carry no inline
+// script: the Content-Security-Policy allows only our own script files).
+{
+  const data = JSON.parse(document.getElementById("page-data").textContent);
+  window.T = data.T; window.ME = data.ME;
+}
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
   const node = document.createElement(tag);
