@@ -22,8 +22,9 @@ from crm.accounts.services import set_account
 from crm.app import create_app
 from crm.domain.access import Role, Viewer
 from crm.models import AuditEntry
-from crm.models.workorders import TicketDetail
+from crm.models.workorders import StaffUser, TicketDetail
 from crm.orders import services as orders
+from crm.security import COOKIE
 from hotline.settings import load_settings
 from tests.helpers import new_ticket
 from tests.unit.test_transcript_api import line
@@ -375,3 +376,46 @@ def test_every_answer_carries_the_security_headers(app: TestClient, path: str) -
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "same-origin"
+
+
+# --- sessions end at sign-out; accounts are created, never overwritten -----------------------
+
+
+def test_sign_out_ends_the_session_on_the_server(app: TestClient) -> None:
+    sign_in(app, "agent1")
+    cookie = app.cookies.get(COOKIE)
+    assert app.get("/api/calls").status_code == 200
+    out = app.post("/web/logout", headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert out.status_code == 303
+    app.cookies.clear()
+    app.cookies.set(COOKIE, cookie)  # the old cookie, replayed
+    replayed = app.get("/api/calls")
+    assert replayed.status_code == 401 and replayed.json()["error"]
+    assert app.get("/web/agent", follow_redirects=False).status_code == 303
+    assert [a.actor for a in audit_rows(app, "web_logout")] == ["agent1"]
+    sign_in(app, "agent1")  # signing in again works
+    assert app.get("/api/calls").status_code == 200
+
+
+def test_creating_an_existing_user_is_refused(app: TestClient) -> None:
+    sign_in(app, "admin1")
+    ours = {"Origin": "http://testserver"}
+    takeover = {
+        "username": "hl1",
+        "display_name": "冒名",
+        "password": "another long password",
+        "roles": ["admin"],
+    }
+    for username in ("hl1", " hl1 ", "admin1"):
+        refused = app.post(
+            "/web/api/admin/users", json={**takeover, "username": username}, headers=ours
+        )
+        assert refused.status_code == 409, refused.text
+        assert "已存在" in refused.json()["error"]
+    sign_in(app, "hl1")  # the old password still works, the roles are unchanged
+    with app.app.state.sessions() as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.username == "hl1")).one()
+        assert user.roles == ["hotline_leader"] and user.display_name == "hl1"
+    sign_in(app, "admin1")
+    created = app.post("/web/api/admin/users", json={**takeover, "username": "new1"}, headers=ours)
+    assert created.status_code == 200, created.text
