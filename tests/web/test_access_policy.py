@@ -419,3 +419,36 @@ def test_creating_an_existing_user_is_refused(app: TestClient) -> None:
     sign_in(app, "admin1")
     created = app.post("/web/api/admin/users", json={**takeover, "username": "new1"}, headers=ours)
     assert created.status_code == 200, created.text
+
+
+# --- the order routes mask numbers by the same rule -------------------------------------------
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_a_reports_readers_get_the_reporters_number(
+    app: TestClient, calls: Calls, username: str
+) -> None:
+    sign_in(app, username)
+    order = app.get(f"/api/orders/{calls.report_id}").json()
+    assert order["caller_number"] == REPORTER and order["contact_number"] == REPORTER
+
+
+@pytest.mark.parametrize(
+    ("username", "full"), [("agent1", True), ("qc1", False), ("admin1", False)]
+)
+def test_an_orders_numbers_are_masked_for_roles_that_do_not_handle_callers(
+    app: TestClient, username: str, full: bool
+) -> None:
+    with db.transaction(app.app.state.sessions) as session:
+        ticket = new_ticket(session, CITIZEN, datetime.now(UTC))
+        form = orders.RegistrationForm(
+            CallType.HELP, "井盖丢失", contact_number=CITIZEN, location="幸福路"
+        )
+        orders.register_ticket(session, ticket.id, form, Viewer("agent1", frozenset({Role.AGENT})))
+        ticket_id = ticket.id
+    sign_in(app, username)
+    order = app.get(f"/api/orders/{ticket_id}")
+    assert order.status_code == 200, order.text
+    shown = CITIZEN if full else "138****2222"
+    assert (order.json()["caller_number"], order.json()["contact_number"]) == (shown, shown)
+    assert full or CITIZEN not in order.text
