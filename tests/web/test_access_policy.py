@@ -452,3 +452,25 @@ def test_an_orders_numbers_are_masked_for_roles_that_do_not_handle_callers(
     shown = CITIZEN if full else "138****2222"
     assert (order.json()["caller_number"], order.json()["contact_number"]) == (shown, shown)
     assert full or CITIZEN not in order.text
+
+
+def test_a_report_is_assigned_only_to_an_active_reviewer(app: TestClient) -> None:
+    with db.transaction(app.app.state.sessions) as session:
+        ticket_id = new_ticket(session, REPORTER, datetime.now(UTC)).id
+    report = {"call_type": "report", "question": SECRET, "contact_number": REPORTER}
+    report["target"] = "某局长"
+    sign_in(app, "agent1")
+    for wrong in ("agent1", "qc1", "nobody", "hl1"):
+        refused = app.post(
+            f"/api/orders/{ticket_id}/registration", json={**report, "assigned_reviewer": wrong}
+        )
+        assert refused.status_code == 422, (wrong, refused.text)
+        assert "审核人员" in refused.json()["error"]
+    with app.app.state.sessions() as session:
+        assert session.get(TicketDetail, ticket_id) is None
+    done = app.post(
+        f"/api/orders/{ticket_id}/registration", json={**report, "assigned_reviewer": "rev1"}
+    )
+    assert done.status_code == 200, done.text
+    sign_in(app, "rev1")
+    assert app.get(f"/api/orders/{ticket_id}").status_code == 200
