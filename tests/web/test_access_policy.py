@@ -474,3 +474,33 @@ def test_a_report_is_assigned_only_to_an_active_reviewer(app: TestClient) -> Non
     assert done.status_code == 200, done.text
     sign_in(app, "rev1")
     assert app.get(f"/api/orders/{ticket_id}").status_code == 200
+
+
+def test_a_cookie_authenticated_change_from_another_site_is_refused(
+    app: TestClient, calls: Calls
+) -> None:
+    again = repeat_ticket(app)
+    evil = {"Origin": "http://evil.example"}
+    sign_in(app, "lead2")
+    for path in (f"/api/orders/{again}/repeat", f"/api/orders/{again}/archive"):
+        refused = app.post(path, json={}, headers=evil)
+        assert refused.status_code == 403 and refused.json()["error"], path
+    assert app.post(f"/api/agents/{OWN}/logout", headers=evil).status_code == 403
+    with app.app.state.sessions() as session:
+        assert session.get(TicketDetail, again) is None
+    assert app.get("/api/calls", headers=evil).status_code == 200  # reading changes nothing
+    # Our own pages, or a client that sends no Origin, may; so may the service token.
+    assert (
+        app.post(
+            f"/api/agents/{OWN}/login", json={}, headers={"Origin": "http://testserver"}
+        ).status_code
+        == 200
+    )
+    assert app.post(f"/api/agents/{OWN}/logout").status_code == 200
+    app.cookies.clear()
+    assert (
+        app.post(
+            f"/api/agents/{OWN}/login", json={}, headers={**evil, **service_headers(app)}
+        ).status_code
+        == 200
+    )
