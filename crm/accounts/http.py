@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from crm.accounts.services import AccountError, Staff, list_accounts, set_account
+from crm.accounts.services import AccountError, Staff, list_accounts, set_account, username_taken
 from crm.domain.access import Role
-from crm.domain.errors import InvalidInput
+from crm.domain.errors import InvalidInput, RuleViolation
 from crm.http.deps import require, same_origin
 
 router = APIRouter(
@@ -38,7 +38,12 @@ def create_user(body: UserIn, request: Request, staff: Staff = Admins) -> dict[s
         a.extension for a in request.app.state.settings.agents
     }:
         raise InvalidInput(f"没有分机 {body.extension}")
+    """A new staff account; an existing username is refused (409), never overwritten."""
     with request.app.state.sessions() as session:
+        if username_taken(session, body.username):
+            raise RuleViolation(
+                "unique_username", f"工号 {body.username.strip()} 已存在，不能重复创建"
+            )
         try:
             user = set_account(
                 session,

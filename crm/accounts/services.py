@@ -73,6 +73,26 @@ def sign_in(session: Session, username: str, password: str) -> tuple[int, int] |
     return user.id, cred.session_epoch
 
 
+def sign_out(session: Session, user_id: int) -> None:
+    """End the user's sessions on the server: the session epoch moves on, so the cookie is dead
+    even if it was copied or is replayed after sign-out (it is signed for the old epoch).
+    Audited; never commits."""
+    cred = session.get(WebCredential, user_id)
+    if cred is None:
+        return
+    cred.session_epoch = (cred.session_epoch or 0) + 1
+    audit.record(
+        session, session.get_one(StaffUser, user_id).username, "web_logout", "staff_user", user_id
+    )
+
+
+def username_taken(session: Session, username: str) -> bool:
+    """Whether a staff member of this username exists (active or not): creating one again would
+    overwrite their roles and password."""
+    found = session.scalar(select(StaffUser.id).where(StaffUser.username == username.strip()))
+    return found is not None
+
+
 def staff_of(user: StaffUser, cred: WebCredential | None) -> Staff:
     """The person as the routes see them, from their rows."""
     return Staff(

@@ -30,6 +30,7 @@ from crm.security import same_origin as _same_origin
 from crm.text import T
 
 USER_HEADER = "X-Hotline-User"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_CREDENTIALS = "请先登录；热线自身的服务须携带服务令牌"
 
 
@@ -70,9 +71,13 @@ def identify(
 ) -> Staff | Viewer | None:
     """Who is asking: the console user of the cookie; else, with the service token, the staff
     member named in ``X-Hotline-User`` (or ``SERVICE`` when none is named); else None.
-    Raises ``Unauthenticated`` for a token naming an unknown or inactive user."""
+    Raises ``Unauthenticated`` for a token naming an unknown or inactive user, and
+    ``Forbidden`` for a cookie-authenticated change sent from another site's page."""
     staff = staff_from_cookie(request.app.state, request.cookies.get(COOKIE))
     if staff is not None:
+        # A change made with the cookie must come from our own pages (no cross-site requests).
+        if request.method not in SAFE_METHODS:
+            same_origin(request)
         return staff
     if not has_service_token(getattr(request.app.state, "service_token", ""), authorization):
         return None

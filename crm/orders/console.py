@@ -57,7 +57,7 @@ def list_orders(
             vis = orders.visibility(session, ticket, detail)
             if not can_read(staff.viewer, vis):
                 continue
-            data = order_view(session, ticket, detail, now).model_dump(mode="json")
+            data = order_view(session, ticket, detail, now, staff.viewer).model_dump(mode="json")
             late = any(d["overdue"] for d in data["deadlines"].values())
             if view == "overdue" and not late:
                 continue

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from callmodel.calltypes import CallType, TicketStatus
 from crm import audit
-from crm.domain.access import can_read, read_must_be_audited
+from crm.domain.access import Viewer, can_read, read_must_be_audited
 from crm.domain.deadlines import overdue_stages, time_left
 from crm.domain.phones import mask_phone
+from crm.domain.redaction import sees_order_caller
 from crm.http.deps import NowDep, SessionDep, UserDep
 from crm.models.calls import Ticket
 from crm.models.workorders import TicketDetail, Unit, UnitReply, WorkOrder
@@ -26,7 +27,11 @@ from crm.orders import services as orders
 router = APIRouter(prefix="/api/orders", tags=["work orders 工单"])
 
 
-def order_view(session: Session, ticket: Ticket, detail: TicketDetail, now: datetime) -> s.OrderOut:
+def order_view(
+    session: Session, ticket: Ticket, detail: TicketDetail, now: datetime, viewer: Viewer
+) -> s.OrderOut:
+    """An order as ``viewer`` may see it: the caller's numbers in full for those who handle the
+    caller (and, for a report, only its readers: crm.domain.redaction), masked for the rest."""
     deadlines = orders.deadlines_of(detail)
     status = TicketStatus(ticket.status)
     late = set(overdue_stages(deadlines, status, now))
@@ -54,6 +59,7 @@ def order_view(session: Session, ticket: Ticket, detail: TicketDetail, now: date
             )
         )
     call_type = CallType(detail.call_type)
+    shown = sees_order_caller(viewer, detail.call_type, detail.assigned_reviewer)
     return s.OrderOut(
         ticket_id=ticket.id,
         number=ticket.number,
@@ -61,10 +67,12 @@ def order_view(session: Session, ticket: Ticket, detail: TicketDetail, now: date
         status_label=status.label,
         call_type=call_type,
         call_type_label=call_type.label,
-        caller_number=mask_phone(ticket.caller_number)
-        if detail.confidential
-        else ticket.caller_number,
-        contact_number=detail.contact_number,
+        caller_number=ticket.caller_number if shown else mask_phone(ticket.caller_number),
+        contact_number=(
+            detail.contact_number
+            if shown or not detail.contact_number
+            else mask_phone(detail.contact_number)
+        ),
         question=detail.question,
         location=detail.location,
         target=detail.target,
@@ -92,10 +100,10 @@ def order_view(session: Session, ticket: Ticket, detail: TicketDetail, now: date
     )
 
 
-def _done(session: Session, ticket_id: int, now: datetime) -> s.OrderOut:
+def _done(session: Session, ticket_id: int, now: datetime, viewer: Viewer) -> s.OrderOut:
     session.commit()
     ticket = orders.get_ticket(session, ticket_id)
-    return order_view(session, ticket, orders.get_detail(session, ticket_id), now)
+    return order_view(session, ticket, orders.get_detail(session, ticket_id), now, viewer)
 
 
 @router.get("", response_model=list[s.OrderOut], summary="定单列表（不含无权查看的举报件）")
@@ -123,7 +131,7 @@ def list_orders(
         vis = orders.visibility(session, ticket, detail)
         if not can_read(user, vis):
             continue
-        view = order_view(session, ticket, detail, now)
+        view = order_view(session, ticket, detail, now, user)
         if overdue is not None and any(d.overdue for d in view.deadlines.values()) != overdue:
             continue
         if read_must_be_audited(vis):
@@ -145,7 +153,7 @@ def get_order(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -
         orders.keep_refusal(session, refused)
         raise
     session.commit()
-    return order_view(session, ticket, detail, now)
+    return order_view(session, ticket, detail, now, user)
 
 
 @router.post("/{ticket_id}/registration", response_model=s.OrderOut, summary="登记来电类型")
@@ -159,7 +167,7 @@ def register(
     except orders.ReadRefused as refused:
         orders.keep_refusal(session, refused)
         raise
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/emergency", response_model=s.OrderOut, summary="紧急求助归档")
@@ -174,7 +182,7 @@ def emergency(
         contact_number=body.contact_number,
         now=now,
     )
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/repeat", response_model=s.RepeatOut, summary="重复来电：催单或重派")
@@ -198,7 +206,7 @@ def repeat(
     session.commit()
     detail = session.get(TicketDetail, ticket_id)
     ticket = orders.get_ticket(session, ticket_id)
-    view = order_view(session, ticket, detail, now) if detail else None
+    view = order_view(session, ticket, detail, now, user) if detail else None
     return s.RepeatOut(
         kind=decision.kind,
         call_type=decision.call_type,
@@ -216,7 +224,7 @@ def dispatch(
     orders.dispatch(
         session, ticket_id, body.unit_id, user, simple_reason=body.simple_reason, now=now
     )
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/unit-reply", response_model=s.OrderOut, summary="单位反馈")
@@ -226,7 +234,7 @@ def unit_reply(
     orders.record_unit_reply(
         session, ticket_id, body.content, user, answered_by=body.answered_by, now=now
     )
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/answer", response_model=s.OrderOut, summary="答复来电人")
@@ -234,7 +242,7 @@ def answer(
     ticket_id: int, body: s.AnswerIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.answer_caller(session, ticket_id, body.result, user, now=now)
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/return-visit", response_model=s.OrderOut, summary="回访")
@@ -244,13 +252,13 @@ def return_visit(
     orders.return_visit(
         session, ticket_id, body.satisfaction, body.resolved, user, body.comment, now=now
     )
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/archive", response_model=s.OrderOut, summary="归档")
 def archive(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -> s.OrderOut:
     orders.archive(session, ticket_id, user, now=now)
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/kb-answer", response_model=s.OrderOut, summary="按知识库答复")
@@ -258,7 +266,7 @@ def kb_answer(
     ticket_id: int, body: s.KbAnswerIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.answer_from_kb(session, ticket_id, body.article_id, user, now=now)
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/hand-over", response_model=s.OrderOut, summary="首接责任移交")
@@ -266,7 +274,7 @@ def hand_over(
     ticket_id: int, body: s.HandOverIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.hand_over(session, ticket_id, body.to_username, body.note, user)
-    return _done(session, ticket_id, now)
+    return _done(session, ticket_id, now, user)
 
 
 @router.get(

@@ -22,14 +22,14 @@ from crm.domain.access import (
 )
 from crm.domain.classification import BodyFacts, Classification, Intake, classify
 from crm.domain.deadlines import Deadlines, compute_deadlines
-from crm.domain.errors import NotFound, RuleViolation
+from crm.domain.errors import InvalidInput, NotFound, RuleViolation
 from crm.domain.lifecycle import Action
 from crm.domain.phones import normalize_phone
 from crm.domain.special_lines import SpecialLine
 from crm.domain.workcalendar import to_china
 from crm.models.calls import Ticket
 from crm.models.knowledge import SpecialLineEntry
-from crm.models.workorders import Caller, TicketDetail, Unit
+from crm.models.workorders import Caller, StaffUser, TicketDetail, Unit
 from crm.orders.tickets import called_at, get_ticket, raise_alert, require_role, transition
 from crm.orders.visibility import ReadRefused, may_read
 
@@ -91,6 +91,19 @@ def _body_facts(session: Session, unit_id: int | None) -> BodyFacts | None:
     return BodyFacts(unit.name, unit.is_member, unit.is_government, unit.complaint_number)
 
 
+def _reviewer(session: Session, username: str | None) -> str | None:
+    """The reviewer a report is assigned to, who alone (with the hotline leader) may read it:
+    an active staff member with the reviewer role, or the report would go to someone who must
+    not read it, or to nobody."""
+    name = (username or "").strip()
+    if not name:
+        return None
+    user = session.scalar(select(StaffUser).where(StaffUser.username == name))
+    if user is None or not user.active or Role.REVIEWER.value not in (user.roles or []):
+        raise InvalidInput(f"指定审核人员 {name} 不存在、已停用或不是后台工单审核人员")
+    return name
+
+
 def _special_line(session: Session, number: str | None) -> SpecialLine | None:
     if number is None:
         return None
@@ -150,6 +163,7 @@ def register_ticket(
         )
         audit.record(session, **entry)
         raise ReadRefused(entry, RETYPE_REFUSED)
+    reviewer = _reviewer(session, form.assigned_reviewer)
     intake = Intake(
         call_type=CallType(form.call_type),
         content=form.question,
@@ -184,7 +198,7 @@ def register_ticket(
     detail.target = form.target
     detail.body_unit_id = form.body_unit_id
     detail.special_line = form.special_line_number
-    detail.assigned_reviewer = form.assigned_reviewer
+    detail.assigned_reviewer = reviewer
     _store_classification(detail, cls, deadlines)
     ticket.call_type = cls.call_type
     ticket.content = form.question

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from crm.accounts.services import Staff, sign_in
+from crm import db
+from crm.accounts.services import Staff, sign_in, sign_out
 from crm.domain.access import Role
 from crm.http.deps import StaffDep, require, staff_from_cookie
 from crm.security import COOKIE, SESSION_SECONDS, make_cookie, same_origin
@@ -94,7 +95,15 @@ def login(
 
 
 @router.post("/web/logout")
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """Sign out: the session ends on the server (a replayed cookie is refused), and the browser
+    forgets the cookie."""
+    staff = staff_from_cookie(request.app.state, request.cookies.get(COOKIE))
+    if staff is not None and same_origin(
+        request.headers.get("origin"), request.headers.get("host")
+    ):
+        with db.transaction(request.app.state.sessions) as session:
+            sign_out(session, staff.id)
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -22,8 +22,9 @@ from crm.accounts.services import set_account
 from crm.app import create_app
 from crm.domain.access import Role, Viewer
 from crm.models import AuditEntry
-from crm.models.workorders import TicketDetail
+from crm.models.workorders import StaffUser, TicketDetail
 from crm.orders import services as orders
+from crm.security import COOKIE
 from hotline.settings import load_settings
 from tests.helpers import new_ticket
 from tests.unit.test_transcript_api import line
@@ -375,3 +376,131 @@ def test_every_answer_carries_the_security_headers(app: TestClient, path: str) -
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "same-origin"
+
+
+# --- sessions end at sign-out; accounts are created, never overwritten -----------------------
+
+
+def test_sign_out_ends_the_session_on_the_server(app: TestClient) -> None:
+    sign_in(app, "agent1")
+    cookie = app.cookies.get(COOKIE)
+    assert app.get("/api/calls").status_code == 200
+    out = app.post("/web/logout", headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert out.status_code == 303
+    app.cookies.clear()
+    app.cookies.set(COOKIE, cookie)  # the old cookie, replayed
+    replayed = app.get("/api/calls")
+    assert replayed.status_code == 401 and replayed.json()["error"]
+    assert app.get("/web/agent", follow_redirects=False).status_code == 303
+    assert [a.actor for a in audit_rows(app, "web_logout")] == ["agent1"]
+    sign_in(app, "agent1")  # signing in again works
+    assert app.get("/api/calls").status_code == 200
+
+
+def test_creating_an_existing_user_is_refused(app: TestClient) -> None:
+    sign_in(app, "admin1")
+    ours = {"Origin": "http://testserver"}
+    takeover = {
+        "username": "hl1",
+        "display_name": "冒名",
+        "password": "another long password",
+        "roles": ["admin"],
+    }
+    for username in ("hl1", " hl1 ", "admin1"):
+        refused = app.post(
+            "/web/api/admin/users", json={**takeover, "username": username}, headers=ours
+        )
+        assert refused.status_code == 409, refused.text
+        assert "已存在" in refused.json()["error"]
+    sign_in(app, "hl1")  # the old password still works, the roles are unchanged
+    with app.app.state.sessions() as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.username == "hl1")).one()
+        assert user.roles == ["hotline_leader"] and user.display_name == "hl1"
+    sign_in(app, "admin1")
+    created = app.post("/web/api/admin/users", json={**takeover, "username": "new1"}, headers=ours)
+    assert created.status_code == 200, created.text
+
+
+# --- the order routes mask numbers by the same rule -------------------------------------------
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_a_reports_readers_get_the_reporters_number(
+    app: TestClient, calls: Calls, username: str
+) -> None:
+    sign_in(app, username)
+    order = app.get(f"/api/orders/{calls.report_id}").json()
+    assert order["caller_number"] == REPORTER and order["contact_number"] == REPORTER
+
+
+@pytest.mark.parametrize(
+    ("username", "full"), [("agent1", True), ("qc1", False), ("admin1", False)]
+)
+def test_an_orders_numbers_are_masked_for_roles_that_do_not_handle_callers(
+    app: TestClient, username: str, full: bool
+) -> None:
+    with db.transaction(app.app.state.sessions) as session:
+        ticket = new_ticket(session, CITIZEN, datetime.now(UTC))
+        form = orders.RegistrationForm(
+            CallType.HELP, "井盖丢失", contact_number=CITIZEN, location="幸福路"
+        )
+        orders.register_ticket(session, ticket.id, form, Viewer("agent1", frozenset({Role.AGENT})))
+        ticket_id = ticket.id
+    sign_in(app, username)
+    order = app.get(f"/api/orders/{ticket_id}")
+    assert order.status_code == 200, order.text
+    shown = CITIZEN if full else "138****2222"
+    assert (order.json()["caller_number"], order.json()["contact_number"]) == (shown, shown)
+    assert full or CITIZEN not in order.text
+
+
+def test_a_report_is_assigned_only_to_an_active_reviewer(app: TestClient) -> None:
+    with db.transaction(app.app.state.sessions) as session:
+        ticket_id = new_ticket(session, REPORTER, datetime.now(UTC)).id
+    report = {"call_type": "report", "question": SECRET, "contact_number": REPORTER}
+    report["target"] = "某局长"
+    sign_in(app, "agent1")
+    for wrong in ("agent1", "qc1", "nobody", "hl1"):
+        refused = app.post(
+            f"/api/orders/{ticket_id}/registration", json={**report, "assigned_reviewer": wrong}
+        )
+        assert refused.status_code == 422, (wrong, refused.text)
+        assert "审核人员" in refused.json()["error"]
+    with app.app.state.sessions() as session:
+        assert session.get(TicketDetail, ticket_id) is None
+    done = app.post(
+        f"/api/orders/{ticket_id}/registration", json={**report, "assigned_reviewer": "rev1"}
+    )
+    assert done.status_code == 200, done.text
+    sign_in(app, "rev1")
+    assert app.get(f"/api/orders/{ticket_id}").status_code == 200
+
+
+def test_a_cookie_authenticated_change_from_another_site_is_refused(
+    app: TestClient, calls: Calls
+) -> None:
+    again = repeat_ticket(app)
+    evil = {"Origin": "http://evil.example"}
+    sign_in(app, "lead2")
+    for path in (f"/api/orders/{again}/repeat", f"/api/orders/{again}/archive"):
+        refused = app.post(path, json={}, headers=evil)
+        assert refused.status_code == 403 and refused.json()["error"], path
+    assert app.post(f"/api/agents/{OWN}/logout", headers=evil).status_code == 403
+    with app.app.state.sessions() as session:
+        assert session.get(TicketDetail, again) is None
+    assert app.get("/api/calls", headers=evil).status_code == 200  # reading changes nothing
+    # Our own pages, or a client that sends no Origin, may; so may the service token.
+    assert (
+        app.post(
+            f"/api/agents/{OWN}/login", json={}, headers={"Origin": "http://testserver"}
+        ).status_code
+        == 200
+    )
+    assert app.post(f"/api/agents/{OWN}/logout").status_code == 200
+    app.cookies.clear()
+    assert (
+        app.post(
+            f"/api/agents/{OWN}/login", json={}, headers={**evil, **service_headers(app)}
+        ).status_code
+        == 200
+    )

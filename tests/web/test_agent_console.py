@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 from sqlalchemy import select
 
 from crm import db
@@ -13,6 +14,7 @@ from crm.accounts.services import set_account
 from crm.domain.access import Role
 from crm.models import CallbackAttempt, Ticket
 from crm.models.workorders import TicketDetail, WorkOrder
+from crm.security import COOKIE
 from tests.integration.conftest import AGENT_ONE, Hotline, finished
 
 
@@ -233,3 +235,22 @@ def test_the_consoles_work_under_their_csp_and_a_name_with_markup_is_text(
         assert dialogs == [] and refused == []
     finally:
         context.close()
+
+
+def test_signing_out_in_the_browser_ends_the_session_on_the_server(
+    hotline: Hotline, console, staff
+):
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.transaction(db.make_sessionmaker(engine)) as session:
+        set_account(session, "leaver1", staff["qc1"], [Role.SUPERVISOR], display_name="离岗")
+    engine.dispose()
+    tab = console("leaver1")
+    tab.open("/web/supervisor")
+    [cookie] = [c for c in tab.context.cookies() if c["name"] == COOKIE]
+    replay = {COOKIE: cookie["value"]}
+    with httpx.Client(base_url=tab.base, cookies=replay) as client:
+        assert client.get("/api/calls").status_code == 200
+        tab.page.click("form[action='/web/logout'] button")
+        tab.page.wait_for_url("**/web/login")
+        refused = client.get("/api/calls")
+        assert refused.status_code == 401 and refused.json()["error"]
