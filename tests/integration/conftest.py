@@ -28,7 +28,7 @@ from tests.support.sipp import (
     answerer_scenario,
     caller_scenario,
     citizen_answers_scenario,
-    free_port,
+    free_port_but,
     refused_call_scenario,
     run_scenario,
 )
@@ -121,7 +121,7 @@ class Hotline:
         sipp = run_scenario(
             self._dir("caller"),
             scenario,
-            port=free_port(),
+            port=self._own_port(),
             target=f"127.0.0.1:{self.settings.sip_port}",
             service=service or self.settings.hotline_number,
         )
@@ -140,11 +140,15 @@ class Hotline:
         return run_scenario(
             self._dir(f"refused-{status}"),
             refused_call_scenario(status, caller),
-            port=free_port(),
+            port=self._own_port(),
             target=f"127.0.0.1:{self.settings.sip_port}",
             service=service,
             local_ip=local_ip,
         )
+
+    def _own_port(self) -> int:
+        """A port for a caller's sipp that no phone, 110 or trunk of this hotline will want."""
+        return free_port_but(*self.agent_ports.values(), self.emergency_port, self.carrier_port)
 
     def phone(self, extension: str, ring_ms: int = 500) -> Sipp:
         """The agent's desk phone: answers one call, talks, waits for the hang-up."""

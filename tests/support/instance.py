@@ -22,7 +22,7 @@ from hotline.asterisk import unmount_state
 from hotline.settings import Settings, load_settings
 from hotlinectl import services
 from hotlinectl.cli import ensure_config_file, prepare
-from tests.support.sipp import free_port
+from tests.support.sipp import free_ports
 
 AGENT_ONE = "8001"
 AGENT_TWO = "8002"
@@ -45,8 +45,11 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
     """Start a whole hotline under ``root``; stop it and remove its Asterisk folder after."""
     if os.geteuid() != 0:
         raise RuntimeError("a real hotline needs root (Asterisk chroot, sipp raw sockets)")
-    tcp = lambda: free_port(socket.SOCK_STREAM)  # noqa: E731
-    emergency_port, one, two, carrier = free_port(), free_port(), free_port(), free_port()
+    # Every port of this hotline differs from the others (sipp and Asterisk bind them later).
+    emergency_port, one, two, carrier, sip = free_ports(5)
+    ami, agi, crm, agi_metrics, transcriber_metrics, asterisk_metrics = free_ports(
+        6, socket.SOCK_STREAM
+    )
     # Below the kernel's ephemeral range (32768 and up), where sipp's media ports come from.
     rtp = 20000 + (os.getpid() % 30) * 400
     # What the services read and write lives outside pytest's temporary folders: those are
@@ -57,13 +60,13 @@ def isolated_hotline(root: Path, **overrides: Any) -> Iterator[Instance]:
     config: dict[str, Any] = {
         "var_dir": str(home / "var"),
         "asterisk_instance_dir": f"/srv/hotline/test-{os.getpid()}-{root.name}",
-        "sip_port": free_port(),
-        "ami_port": tcp(),
-        "agi_port": tcp(),
-        "crm_port": tcp(),
-        "agi_metrics_port": tcp(),
-        "transcriber_metrics_port": tcp(),
-        "asterisk_metrics_port": tcp(),
+        "sip_port": sip,
+        "ami_port": ami,
+        "agi_port": agi,
+        "crm_port": crm,
+        "agi_metrics_port": agi_metrics,
+        "transcriber_metrics_port": transcriber_metrics,
+        "asterisk_metrics_port": asterisk_metrics,
         "rtp_start": rtp,
         "rtp_end": rtp + 398,
         "emergency": {"contact": f"sip:110@127.0.0.1:{emergency_port}", "dial_timeout_seconds": 10},

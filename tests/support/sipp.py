@@ -270,6 +270,28 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int, kind: int = socket.SOCK_DGRAM) -> list[int]:
+    """``count`` different free ports: each is held until all are chosen, so the kernel cannot
+    offer one twice."""
+    sockets = [socket.socket(socket.AF_INET, kind) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def free_port_but(*taken: int) -> int:
+    """A free UDP port that is none of ``taken``: an agent's phone port is allocated when the
+    hotline starts but bound only when its sipp starts, so the kernel may offer it again."""
+    while True:
+        port = free_port()
+        if port not in taken:
+            return port
+
+
 def dtmf_pcap(key: str) -> Path:
     name = {"*": "star", "#": "pound"}.get(key, key)
     return PCAPS / f"dtmf_2833_{name}.pcap"
@@ -379,6 +401,7 @@ def run_scenario(
     trust)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "scenario.xml").write_text(scenario)
+    media = media_port or free_port_but(port)
     argv = [
         sipp_binary(),
         "-sf",
@@ -390,9 +413,9 @@ def run_scenario(
         "-mi",
         local_ip,
         "-mp",
-        str(media_port or free_port()),
+        str(media),
         "-cp",
-        str(free_port()),
+        str(free_port_but(port, media)),
         "-m",
         str(calls),
         "-r",
