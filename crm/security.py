@@ -1,9 +1,12 @@
-"""Security primitives of the CRM: password hashes, the signed session cookie, the service token.
+"""Security primitives of the CRM: password hashes, the signed session cookie, the service token,
+personal API tokens.
 
 The cookie is ``<user id>.<epoch>.<expiry>.<HMAC-SHA256>``, HttpOnly, SameSite=Strict, signed
 with a key kept in ``var_dir/web-session.key`` (created 0600 on first use, shared by every CRM
 worker of the hotline). Changing a password bumps the user's ``session_epoch`` so old cookies die.
-The hotline's own services (FastAGI server, scripts) present ``Authorization: Bearer <token>``.
+The FastAGI server presents the service token (``Authorization: Bearer <token>``); a script
+presents a personal API token the same way, of which only the SHA-256 is stored (a random
+256-bit secret needs no slow hash: it cannot be guessed from a dictionary).
 Both the consoles and the REST API authenticate through these functions (``crm.http.deps``);
 this module never logs or returns a password or a hash.
 """
@@ -92,3 +95,24 @@ def has_service_token(token: str, authorization: str | None) -> bool:
 def same_origin(origin: str | None, host: str | None) -> bool:
     """Whether a browser request (or WebSocket) comes from our own pages: no Origin, or ours."""
     return origin is None or origin.split("://", 1)[-1] == host
+
+
+API_TOKEN_PREFIX = "hlt_"
+
+
+def new_api_token() -> str:
+    """A fresh personal API token (shown once; only ``token_digest`` of it is kept)."""
+    return API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a personal API token and looked up when one is presented."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, else None."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None

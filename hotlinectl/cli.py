@@ -5,6 +5,7 @@ hotline start     setup, then Asterisk + CRM + FastAGI in the background
 hotline stop      stop them
 hotline status    what runs, where to call, where to browse
 hotline create-admin USERNAME   the first 系统管理员 (prompts for the password)
+hotline api-token create USERNAME --label WHAT   a script's personal API token (list, revoke ID)
 hotline backup DIR    the database, outbox, site files and recordings (incremental)
 hotline restore DIR   bring a backup into this instance (services stopped)
 hotline install-units   systemd units for production (enabled and started where systemd runs)
@@ -130,6 +131,17 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return create_admin(load_settings(), args.username, args.password_stdin)
 
 
+def cmd_api_token(args: argparse.Namespace) -> int:
+    from crm.accounts import cli
+
+    settings = load_settings()
+    if args.action == "create":
+        return cli.create_api_token(settings, args.username, args.label, args.days)
+    if args.action == "revoke":
+        return cli.revoke_api_token(settings, args.token_id)
+    return cli.list_api_tokens(settings, args.username)
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     report = backup.backup(load_settings(), Path(args.folder))
     print(
@@ -196,6 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("username")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     admin.set_defaults(fn=cmd_create_admin)
+    token = sub.add_parser("api-token", help="personal API tokens for scripts (act as one user)")
+    token_sub = token.add_subparsers(dest="action", required=True)
+    created = token_sub.add_parser("create", help="a new token (printed once)")
+    created.add_argument("username")
+    created.add_argument("--label", required=True, help="what the token is for")
+    created.add_argument("--days", type=int, default=90, help="days until it expires (90)")
+    token_sub.add_parser("list").add_argument("username", nargs="?")
+    token_sub.add_parser("revoke").add_argument("token_id", type=int)
+    token.set_defaults(fn=cmd_api_token)
     saved = sub.add_parser("backup", help="copy the hotline's state into a folder")
     saved.add_argument("folder")
     saved.set_defaults(fn=cmd_backup)

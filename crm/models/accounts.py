@@ -25,3 +25,23 @@ class WebCredential(Base):
     # Bumped on password change or sign-out-everywhere: older session cookies stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApiToken(Base):
+    """A script's personal API token: it acts as exactly its user, with that user's roles.
+
+    Only the SHA-256 of the secret is kept (the secret is shown once, when it is issued); a
+    token ends at ``expires_at`` or when revoked, and is never reused."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the token is for, in the words of whoever issued it (台账导出脚本 …).
+    label: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
