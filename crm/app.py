@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -32,8 +32,10 @@ from crm.calls import recordings
 from crm.calls.services import apply_event
 from crm.dialplan_editor import http as dialplan_editor_http
 from crm.directory import http as directory_http
+from crm.http.deps import authorize
 from crm.http.errors import install_error_handler
 from crm.http.headers import SecurityHeaders
+from crm.http.policy import unlisted
 from crm.knowledge import http as knowledge_http
 from crm.metrics import CrmMetrics
 from crm.models import Ticket
@@ -57,6 +59,9 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        missing = unlisted(app)
+        if missing:  # they would answer 403 to everyone: say so before serving anything
+            raise RuntimeError(f"routes missing from crm/http/policy.py: {sorted(missing)}")
         await asyncio.to_thread(db.upgrade, settings.db_url)
         if connect_ami:
             app.state.agents.ami.on_connect.append(app.state.agents.resync)
@@ -102,7 +107,7 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     metrics = CrmMetrics(sessions, ami)
 
     app.state.settings = settings
-    # The hotline's own services authenticate to the API with this token (see crm.http.deps).
+    # The FastAGI server posts call events with this token (crm/http/policy.py: nothing else).
     app.state.service_token = settings.crm_ingest_token
     app.state.engine = engine
     app.state.sessions = sessions
@@ -156,12 +161,14 @@ ROUTERS: list[APIRouter] = [
 
 
 def include_api(app: FastAPI) -> None:
-    """Add every capability's routes, the one error handler and the security headers, once (a
-    second call changes nothing). ``app.state.sessions`` (a ``sessionmaker``) must be set
-    before a request."""
+    """Add the access policy's gate (to every route added from now on: call this first), every
+    capability's routes, the one error handler and the security headers, once (a second call
+    changes nothing). ``app.state.sessions`` (a ``sessionmaker``) must be set before a
+    request."""
     if getattr(app.state, "api_included", False):
         return
     app.state.api_included = True
+    app.router.dependencies.insert(0, Depends(authorize))
     for router in ROUTERS:
         app.include_router(router)
     install_error_handler(app)

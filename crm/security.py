@@ -85,13 +85,6 @@ def read_cookie(key: bytes, value: str | None, now: float | None = None) -> tupl
         return None
 
 
-def has_service_token(token: str, authorization: str | None) -> bool:
-    """Whether an ``Authorization`` header carries the hotline's service token (constant time)."""
-    return bool(token) and secrets.compare_digest(
-        (authorization or "").encode(), f"Bearer {token}".encode()
-    )
-
-
 def same_origin(origin: str | None, host: str | None) -> bool:
     """Whether a browser request (or WebSocket) comes from our own pages: no Origin, or ours."""
     return origin is None or origin.split("://", 1)[-1] == host

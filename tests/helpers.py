@@ -27,6 +27,10 @@ def cn(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -
     return datetime(year, month, day, hour, minute, tzinfo=CHINA_TZ)
 
 
+# The staff ``seed`` creates, by username.
+SEEDED = ("agent1", "shift1", "li", "zhao", "boss", "admin", "water")
+
+
 def seed(session: Session) -> None:
     seed_all(session)
     ensure_user(session, "agent1", "话务员一", [Role.AGENT])

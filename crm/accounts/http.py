@@ -7,15 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from crm.accounts.services import AccountError, Staff, list_accounts, set_account, username_taken
+from crm.accounts.services import AccountError, list_accounts, set_account, username_taken
 from crm.domain.access import Role
 from crm.domain.errors import InvalidInput, RuleViolation
-from crm.http.deps import require, same_origin
+from crm.http.deps import StaffDep, same_origin
 
 router = APIRouter(
     prefix="/web/api/admin", tags=["web console"], dependencies=[Depends(same_origin)]
 )
-Admins = require(Role.ADMIN)
 
 
 class UserIn(BaseModel):
@@ -27,13 +26,13 @@ class UserIn(BaseModel):
 
 
 @router.get("/users")
-def users(request: Request, staff: Staff = Admins) -> list[dict[str, Any]]:
+def users(request: Request, staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.sessions() as session:
         return list_accounts(session)
 
 
 @router.post("/users")
-def create_user(body: UserIn, request: Request, staff: Staff = Admins) -> dict[str, Any]:
+def create_user(body: UserIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     if body.extension and body.extension not in {
         a.extension for a in request.app.state.settings.agents
     }:

@@ -114,14 +114,6 @@ def signed_in_staff(session: Session, user_id: int, epoch: int) -> Staff | None:
     return staff_of(user, cred)
 
 
-def staff_by_username(session: Session, username: str) -> Staff | None:
-    """An active staff member named by a trusted service (``X-Hotline-User``)."""
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if user is None or not user.active:
-        return None
-    return staff_of(user, session.get(WebCredential, user.id))
-
-
 def set_account(
     session: Session,
     username: str,

@@ -16,10 +16,10 @@ from callmodel.calltypes import CallType
 from crm.accounts.services import Staff
 from crm.agents.http import agent_view
 from crm.directory.services import special_lines_for
-from crm.domain.access import Role
+from crm.domain.access import MAY_DISPATCH
 from crm.domain.errors import Forbidden, InvalidInput
 from crm.domain.required_fields import FIELD_LABELS, REQUIRED_FIELDS, missing_fields
-from crm.http.deps import require, same_origin
+from crm.http.deps import StaffDep, same_origin
 from crm.knowledge.services import kb_for
 from crm.models.workorders import Unit
 from crm.notifications import AgentStateChanged, OrderChanged
@@ -28,9 +28,6 @@ from crm.orders.services import RegistrationForm
 from crm.text import T
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
-
-AgentOnly = require(Role.AGENT)
-AgentOrLeader = require(Role.AGENT, Role.SHIFT_LEADER)
 
 
 def agent_extension(staff: Staff) -> str:
@@ -57,7 +54,7 @@ class SignIn(BaseModel):
 
 
 @router.get("/agent")
-def agent_state(request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
+def agent_state(request: Request, staff: StaffDep) -> dict[str, Any]:
     view = _agent_view(request, staff)
     view["required"] = REQUIRED_FIELDS
     return view
@@ -68,14 +65,14 @@ def _wallboard_changed(request: Request, staff: Staff) -> None:
 
 
 @router.post("/agent/sign-in")
-async def sign_in(body: SignIn, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
+async def sign_in(body: SignIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     await request.app.state.agents.login(agent_extension(staff), body.queues)
     _wallboard_changed(request, staff)
     return _agent_view(request, staff)
 
 
 @router.post("/agent/sign-out")
-async def sign_out(request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
+async def sign_out(request: Request, staff: StaffDep) -> dict[str, Any]:
     await request.app.state.agents.logout(agent_extension(staff))
     _wallboard_changed(request, staff)
     return _agent_view(request, staff)
@@ -87,7 +84,7 @@ class PauseIn(BaseModel):
 
 
 @router.post("/agent/pause")
-async def pause(body: PauseIn, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
+async def pause(body: PauseIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     await request.app.state.agents.pause(agent_extension(staff), body.paused, body.reason)
     _wallboard_changed(request, staff)
     return _agent_view(request, staff)
@@ -110,9 +107,7 @@ class RegisterIn(BaseModel):
 
 
 @router.post("/tickets/{ticket_id}/register")
-def register(
-    ticket_id: int, body: RegisterIn, request: Request, staff: Staff = AgentOrLeader
-) -> dict[str, Any]:
+def register(ticket_id: int, body: RegisterIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     missing = missing_fields(body.call_type, body.model_dump())
     if missing:
         raise InvalidInput(
@@ -141,7 +136,7 @@ def register(
         dispatched = False
         if body.action == "kb" and body.article_id is not None:
             orders.answer_from_kb(session, ticket_id, body.article_id, viewer)
-        elif body.action == "dispatch" and staff.has(Role.SHIFT_LEADER) and body.body_unit_id:
+        elif body.action == "dispatch" and staff.roles & MAY_DISPATCH and body.body_unit_id:
             ticket = orders.get_ticket(session, ticket_id)
             if ticket.status == "registered":
                 orders.dispatch(session, ticket_id, body.body_unit_id, viewer)
@@ -162,7 +157,7 @@ def register(
 
 
 @router.get("/kb")
-def kb_search(q: str, request: Request, staff: Staff = require(*Role)) -> list[dict[str, Any]]:
+def kb_search(q: str, request: Request, staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.sessions() as session:
         return [{"kind": "kb", **hit} for hit in kb_for(session, q, 8)] + [
             {"kind": "line", **line} for line in special_lines_for(session, q)
@@ -170,7 +165,7 @@ def kb_search(q: str, request: Request, staff: Staff = require(*Role)) -> list[d
 
 
 @router.get("/units")
-def units(request: Request, staff: Staff = require(*Role)) -> list[dict[str, Any]]:
+def units(request: Request, staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.sessions() as session:
         rows = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name))
         return [{"id": u.id, "name": u.name, "member": u.is_member} for u in rows]

@@ -1,44 +1,34 @@
 """Agent sign-in, sign-out and pause over HTTP.
 
-Anyone signed in (or the hotline's own services with the service token) may list the agents;
-moving one in or out of the queues is for that agent on their own extension, or for the floor's
+Who may list and move agents at all is the access policy's (crm/http/policy.py); moving one
+in or out of the queues is for that agent on their own extension, or for the floor's
 supervisors (``crm.domain.access.may_act_for_agent``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from crm.accounts.services import Staff
 from crm.agents.services import AgentService
 from crm.domain.access import may_act_for_agent
-from crm.domain.errors import Forbidden, Unauthenticated
-from crm.http.deps import NO_CREDENTIALS, console_or_service, identify
+from crm.domain.errors import Forbidden
+from crm.http.deps import StaffDep
+from crm.http.policy import NOT_YOUR_EXTENSION
 from crm.models import AgentState
 
-router = APIRouter(tags=["agents"], dependencies=[Depends(console_or_service)])
-
-NOT_YOUR_EXTENSION = "只能为本人分机签入、签出或示忙；代他人操作须为值班长、热线负责人或系统管理员"
+router = APIRouter(tags=["agents"])
 
 
-def may_move(
-    extension: str,
-    request: Request,
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
+def may_move(extension: str, staff: StaffDep) -> None:
     """Only the agent themselves, or a supervisor of the floor, moves an agent in or out of the
-    queues; the hotline's own services (service token, no person) act for any agent."""
-    who = identify(request, authorization, None)
-    if who is None:
-        raise Unauthenticated(NO_CREDENTIALS)
-    if isinstance(who, Staff) and not may_act_for_agent(who.viewer, who.extension, extension):
+    queues (a personal API token is its user: the same rule)."""
+    if not may_act_for_agent(staff.viewer, staff.extension, extension):
         raise Forbidden(NOT_YOUR_EXTENSION)
 
 
-# (A cookie-authenticated move must also come from our own pages: crm.http.deps.identify.)
 MOVES = [Depends(may_move)]
 
 

@@ -11,23 +11,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from crm.accounts.services import Staff
-from crm.agents.console import AgentOnly, agent_extension
+from crm.agents.console import agent_extension
 from crm.agents.services import AgentRequestError
 from crm.callbacks import services
-from crm.domain.access import Role
 from crm.domain.redaction import redact
-from crm.http.deps import require, same_origin
+from crm.http.deps import StaffDep, same_origin
 from crm.text import T
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
 
 
 @router.get("/callbacks")
-def callbacks(
-    request: Request,
-    staff: Staff = require(Role.AGENT, Role.SHIFT_LEADER, Role.SUPERVISOR, Role.HOTLINE_LEADER),
-) -> list[dict[str, Any]]:
+def callbacks(request: Request, staff: StaffDep) -> list[dict[str, Any]]:
     """The tickets still to call back (as GET /api/callbacks), each with its attempts so far,
     redacted for the viewer."""
     with request.app.state.sessions() as session:
@@ -36,7 +31,7 @@ def callbacks(
 
 
 @router.post("/callbacks/{ticket_id}/call")
-async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
+async def call_back(ticket_id: int, request: Request, staff: StaffDep) -> dict[str, Any]:
     """One click: Asterisk rings the agent's phone, then dials the citizen (AMI Originate)."""
     extension = agent_extension(staff)
     state = request.app.state

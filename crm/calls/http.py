@@ -1,5 +1,8 @@
 """HTTP routes of the call path: event ingestion (for the FastAGI server) and call look-ups.
 
+Only the FastAGI server's service token posts call events (the access policy,
+crm/http/policy.py); the look-ups are for staff, signed in or with a personal API token.
+
 A report's (举报) call is confidential like its order (crm.orders.visibility, the one rule):
 lists and search leave out what the viewer may not read; one call or its transcript is refused
 (403) to them, and each allowed read of a report's detail is written to the audit log.
@@ -7,12 +10,11 @@ lists and search leave out what the viewer may not read; one call or its transcr
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -24,7 +26,7 @@ from crm.callbacks.services import still_to_call_back
 from crm.calls.services import call_of, transcription_job
 from crm.domain.access import Viewer, can_read, read_must_be_audited
 from crm.domain.call_outcomes import CallOutcome
-from crm.http.deps import ReaderDep, SessionDep
+from crm.http.deps import SessionDep, UserDep
 from crm.models import Call, Ticket, TranscriptionJob
 from crm.orders.services import (
     ReadRefused,
@@ -47,20 +49,7 @@ class AppliedEvent(BaseModel):
     ticket: str
 
 
-def require_ingest_token(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> None:
-    """Only the hotline's own FastAGI server may write call events."""
-    expected = f"Bearer {request.app.state.settings.crm_ingest_token}"
-    if not authorization or not secrets.compare_digest(authorization.encode(), expected.encode()):
-        raise HTTPException(status_code=401, detail="缺少或错误的呼叫事件令牌")
-
-
-@router.post(
-    "/api/call-events",
-    response_model=list[AppliedEvent],
-    dependencies=[Depends(require_ingest_token)],
-)
+@router.post("/api/call-events", response_model=list[AppliedEvent])
 async def post_call_events(batch: EventBatch, request: Request) -> list[AppliedEvent]:
     """Apply events in order; an event already applied is acknowledged again, not repeated."""
     state = request.app.state
@@ -126,7 +115,7 @@ def _for(viewer: Any, payload: Any) -> Any:
 
 @router.get("/api/calls")
 def list_calls(
-    viewer: ReaderDep,
+    viewer: UserDep,
     session: SessionDep,
     caller: str | None = None,
     limit: int = 50,
@@ -159,7 +148,7 @@ def read_call(session: Session, call: Call, viewer: Viewer, surface: str) -> Non
 
 
 @router.get("/api/calls/{uniqueid}")
-def get_call(uniqueid: str, viewer: ReaderDep, session: SessionDep) -> dict[str, Any]:
+def get_call(uniqueid: str, viewer: UserDep, session: SessionDep) -> dict[str, Any]:
     """One call and its ticket; a report's only for its readers (audited)."""
     call = session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
     if call is None:
@@ -169,7 +158,7 @@ def get_call(uniqueid: str, viewer: ReaderDep, session: SessionDep) -> dict[str,
 
 
 @router.get("/api/callbacks")
-def list_callbacks(viewer: ReaderDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_callbacks(viewer: UserDep, session: SessionDep) -> list[dict[str, Any]]:
     """未接来电回拨: callers who gave up before a person answered, oldest first."""
     tickets = still_to_call_back(session, limit=None)
     return _for(viewer, [ticket_view(t) for t in tickets if may_read(session, t, viewer)])
@@ -179,7 +168,7 @@ def list_callbacks(viewer: ReaderDep, session: SessionDep) -> list[dict[str, Any
 def get_transcript(
     uniqueid: str,
     request: Request,
-    viewer: ReaderDep,
+    viewer: UserDep,
     session: SessionDep,
 ) -> dict[str, Any]:
     """The call's transcription job and, once done, both legs labelled 来电人 / 话务员; a
@@ -223,7 +212,7 @@ def get_transcript(
 
 @router.get("/api/transcripts")
 def search_transcripts(
-    q: str, request: Request, viewer: ReaderDep, session: SessionDep
+    q: str, request: Request, viewer: UserDep, session: SessionDep
 ) -> list[dict[str, Any]]:
     """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first. Reports
     the viewer may not read are left out; a search that shows reports to their readers is

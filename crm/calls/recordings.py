@@ -22,17 +22,16 @@ from crm import audit
 from crm.accounts.services import Staff
 from crm.callbacks.services import attempts_by_ticket, status_label
 from crm.calls.services import transcription_job
-from crm.domain.access import OrderVisibility, Role, can_read, read_must_be_audited
+from crm.domain.access import OrderVisibility, can_read, read_must_be_audited
 from crm.domain.errors import Forbidden, InvalidInput, NotFound
 from crm.domain.moments import iso
 from crm.domain.redaction import redact
 from crm.domain.workcalendar import CHINA_TZ
-from crm.http.deps import require, same_origin
+from crm.http.deps import StaffDep, same_origin
 from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
 from crm.orders.services import ticket_visibility
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
-Listeners = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
 
@@ -54,13 +53,13 @@ def _day_bounds(
 @router.get("/recordings")
 def recordings(
     request: Request,
+    staff: StaffDep,
     date_from: date | None = None,
     date_to: date | None = None,
     agent: str | None = None,
     call_type: str | None = None,
     number: str | None = None,
     q: str | None = None,
-    staff: Staff = Listeners,
 ) -> list[dict[str, Any]]:
     """Recorded calls, newest first; ``q`` searches the transcripts' text (全文检索)."""
     first, last = _day_bounds(request, date_from, date_to)
@@ -159,7 +158,7 @@ def _starts_play(request: Request) -> bool:
 
 
 @router.get("/recordings/{uniqueid}/audio")
-def audio(uniqueid: str, request: Request, staff: Staff = Listeners) -> Response:
+def audio(uniqueid: str, request: Request, staff: StaffDep) -> Response:
     """The mixed recording; answers Range requests so the player can seek."""
     with request.app.state.sessions() as session:
         call = _readable_call(session, uniqueid, staff, "play" if _starts_play(request) else "seek")
@@ -169,7 +168,7 @@ def audio(uniqueid: str, request: Request, staff: Staff = Listeners) -> Response
 
 
 @router.get("/callbacks/attempts/{attempt_id}/audio")
-def callback_audio(attempt_id: int, request: Request, staff: Staff = Listeners) -> Response:
+def callback_audio(attempt_id: int, request: Request, staff: StaffDep) -> Response:
     """A call-back's recording, under the same rules as its ticket's call."""
     with request.app.state.sessions() as session:
         attempt = session.get(CallbackAttempt, attempt_id)
@@ -236,7 +235,7 @@ def _audio_response(request: Request, recording: str, name: str) -> Response:
 
 
 @router.get("/recordings/{uniqueid}/transcript")
-def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
+def transcript(uniqueid: str, request: Request, staff: StaffDep) -> dict[str, Any]:
     with request.app.state.sessions() as session:
         _readable_call(session, uniqueid, staff, "transcript")
         job = transcription_job(session, uniqueid)
@@ -251,7 +250,7 @@ def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dic
 
 
 @router.post("/listen/{extension}")
-async def listen(extension: str, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
+async def listen(extension: str, request: Request, staff: StaffDep) -> dict[str, Any]:
     """Live listening (监听): Asterisk rings the supervisor's phone and ChanSpy's the agent's call.
 
     Quiet (``q``), listen only, and it ends when the agent's channel goes (``E``).

@@ -31,10 +31,9 @@ from sqlalchemy.orm import Session
 from crm import audit
 from crm.accounts.services import Staff
 from crm.dialplan_editor.asterisk_facts import asterisk_facts, loaded_dialplan
-from crm.domain.access import Role
 from crm.domain.errors import InvalidInput, NotFound
 from crm.domain.moments import iso
-from crm.http.deps import require, same_origin
+from crm.http.deps import StaffDep, same_origin
 from crm.models import ConfigVersion
 from hotline import asterisk, confcheck, rendering
 from hotline.confcheck import Problem
@@ -45,7 +44,6 @@ from ivr.menu import Menu, load_menu, parse_menu
 router = APIRouter(
     prefix="/web/api/admin", tags=["web console"], dependencies=[Depends(same_origin)]
 )
-Admins = require(Role.ADMIN)
 MENU = "ivr-menu"
 MENU_RELOADS = ("dialplan reload", "module reload res_pjsip.so", "queue reload all")
 _APPLYING = asyncio.Lock()
@@ -384,7 +382,7 @@ async def _apply(
 
 
 @router.get("/documents")
-def documents(request: Request, staff: Staff = Admins) -> list[dict[str, str]]:
+def documents(request: Request, staff: StaffDep) -> list[dict[str, str]]:
     settings = request.app.state.settings
     return [
         {"name": d.name, "label": d.label, "file": d.path(settings).name}
@@ -393,7 +391,7 @@ def documents(request: Request, staff: Staff = Admins) -> list[dict[str, str]]:
 
 
 @router.get("/documents/{name}")
-def get_document(name: str, request: Request, staff: Staff = Admins) -> dict[str, Any]:
+def get_document(name: str, request: Request, staff: StaffDep) -> dict[str, Any]:
     return _view(request, _document(name))
 
 
@@ -406,16 +404,14 @@ class DocumentIn(BaseModel):
 
 @router.post("/documents/{name}")
 async def save_document(
-    name: str, body: DocumentIn, request: Request, staff: Staff = Admins
+    name: str, body: DocumentIn, request: Request, staff: StaffDep
 ) -> dict[str, Any]:
     doc = _document(name)
     return await apply_document(request, staff, doc, body.content, body.comment, body.base_version)
 
 
 @router.post("/documents/{name}/versions/{version_id}/rollback")
-async def rollback(
-    name: str, version_id: int, request: Request, staff: Staff = Admins
-) -> dict[str, Any]:
+async def rollback(name: str, version_id: int, request: Request, staff: StaffDep) -> dict[str, Any]:
     doc = _document(name)
     with request.app.state.sessions() as session:
         version = session.get(ConfigVersion, version_id)

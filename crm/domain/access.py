@@ -14,6 +14,14 @@ from enum import StrEnum
 from callmodel.calltypes import CallType
 
 
+class Purpose(StrEnum):
+    """What a bearer token may be used for; the access policy (crm/http/policy.py) names, for
+    each route, the purposes that may call it."""
+
+    CALL_EVENTS = "call_events"  # the FastAGI server's service token: call events only
+    API = "api"  # a personal API token: the REST API, as exactly its user
+
+
 class Role(StrEnum):
     AGENT = "agent"  # 话务员
     SHIFT_LEADER = "shift_leader"  # 值班长

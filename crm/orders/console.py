@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from callmodel.calltypes import CallType, TicketStatus
 from crm import audit
-from crm.accounts.services import Staff
-from crm.domain.access import Role, can_read, read_must_be_audited
+from crm.domain.access import can_read, read_must_be_audited
 from crm.domain.lifecycle import OPEN_STATUSES
 from crm.domain.redaction import redact
-from crm.http.deps import require, same_origin
+from crm.http.deps import StaffDep, same_origin
 from crm.models import Ticket
 from crm.models.workorders import TicketDetail
 from crm.notifications import OrderChanged
@@ -30,14 +29,13 @@ from crm.orders.http import order_view
 router = APIRouter(
     prefix="/web/api/leader", tags=["web console"], dependencies=[Depends(same_origin)]
 )
-Leaders = require(Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)
 
 
 @router.get("/orders")
 def list_orders(
     request: Request,
+    staff: StaffDep,
     view: Literal["dispatch", "overdue", "open", "simple"] = "dispatch",
-    staff: Staff = Leaders,
 ) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     query = (
@@ -78,9 +76,7 @@ class DispatchIn(BaseModel):
 
 
 @router.post("/orders/{ticket_id}/dispatch")
-def dispatch(
-    ticket_id: int, body: DispatchIn, request: Request, staff: Staff = Leaders
-) -> dict[str, Any]:
+def dispatch(ticket_id: int, body: DispatchIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     with request.app.state.sessions() as session:
         order = orders.dispatch(
             session, ticket_id, body.unit_id, staff.viewer, simple_reason=body.simple_reason or None
@@ -92,7 +88,7 @@ def dispatch(
 
 
 @router.post("/orders/{ticket_id}/redispatch")
-def redispatch(ticket_id: int, request: Request, staff: Staff = Leaders) -> dict[str, Any]:
+def redispatch(ticket_id: int, request: Request, staff: StaffDep) -> dict[str, Any]:
     """A new order referencing this one, sent again to the unit with the follow-up notes."""
     with request.app.state.sessions() as session:
         prior = orders.get_ticket(session, ticket_id)
@@ -117,9 +113,7 @@ class ReplyIn(BaseModel):
 
 
 @router.post("/orders/{ticket_id}/reply")
-def reply(
-    ticket_id: int, body: ReplyIn, request: Request, staff: Staff = Leaders
-) -> dict[str, Any]:
+def reply(ticket_id: int, body: ReplyIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     """简易工单: the reviewer records who at the unit answered, and what."""
     with request.app.state.sessions() as session:
         orders.record_unit_reply(

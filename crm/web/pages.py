@@ -12,28 +12,28 @@ from fastapi.templating import Jinja2Templates
 
 from crm import db
 from crm.accounts.services import Staff, sign_in, sign_out
-from crm.domain.access import Role
-from crm.http.deps import StaffDep, require, staff_from_cookie
+from crm.http.deps import Caller, StaffDep, staff_from_cookie
+from crm.http.policy import console_roles
 from crm.security import COOKIE, SESSION_SECONDS, make_cookie, same_origin
 from crm.text import ROLE_NAMES, T, bundle
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
-# Which consoles each role opens, in the order of the navigation bar.
-CONSOLES: list[tuple[str, str, tuple[Role, ...]]] = [
-    ("agent", "agent_console", (Role.AGENT,)),
-    ("leader", "leader_console", (Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)),
-    ("supervisor", "supervisor_console", (Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER)),
-    ("admin", "admin_console", (Role.ADMIN,)),
+# The consoles, in the order of the navigation bar; who opens each is the access policy's.
+CONSOLES: list[tuple[str, str]] = [
+    ("agent", "agent_console"),
+    ("leader", "leader_console"),
+    ("supervisor", "supervisor_console"),
+    ("admin", "admin_console"),
 ]
 
 
 def consoles_of(staff: Staff) -> list[dict[str, str]]:
     return [
         {"path": f"/web/{path}", "name": T[label], "key": path}
-        for path, label, roles in CONSOLES
-        if staff.has(*roles)
+        for path, label in CONSOLES
+        if staff.has(*console_roles(f"/web/{path}"))
     ]
 
 
@@ -121,40 +121,32 @@ def root() -> Response:
 
 
 @router.get("/web/agent", response_class=HTMLResponse)
-def agent_page(request: Request, staff: Staff = require(Role.AGENT)) -> HTMLResponse:
+def agent_page(request: Request, staff: StaffDep) -> HTMLResponse:
     return render(request, "agent.html", staff, page="agent")
 
 
 @router.get("/web/leader", response_class=HTMLResponse)
-def leader_page(
-    request: Request, staff: Staff = require(Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)
-) -> HTMLResponse:
+def leader_page(request: Request, staff: StaffDep) -> HTMLResponse:
     return render(request, "leader.html", staff, page="leader")
 
 
 @router.get("/web/supervisor", response_class=HTMLResponse)
-def supervisor_page(
-    request: Request,
-    staff: Staff = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER),
-) -> HTMLResponse:
+def supervisor_page(request: Request, staff: StaffDep) -> HTMLResponse:
     return render(request, "supervisor.html", staff, page="supervisor")
 
 
 @router.get("/web/admin", response_class=HTMLResponse)
-def admin_page(request: Request, staff: Staff = require(Role.ADMIN)) -> HTMLResponse:
+def admin_page(request: Request, staff: StaffDep) -> HTMLResponse:
     return render(request, "admin.html", staff, page="admin")
 
 
 @router.websocket("/web/ws")
 async def live(ws: WebSocket) -> None:
-    # Same-origin only: a cookie alone must not let another site listen in (CSWSH).
-    if not same_origin(ws.headers.get("origin"), ws.headers.get("host")):
-        await ws.close(code=4403)
-        return
-    staff = staff_from_cookie(ws.app.state, ws.cookies.get(COOKIE))
-    if staff is None:
-        await ws.close(code=4401)
-        return
+    """The console's live feed. The access policy has checked the cookie and that the page
+    opening it is ours (another site must not listen in: CSWSH), closing with 4401 / 4403."""
+    caller: Caller = ws.state.caller
+    staff = caller.staff
+    assert staff is not None  # the WebSocket's rule admits console sessions only
     await ws.accept()
     with contextlib.suppress(WebSocketDisconnect):
         await ws.app.state.web_hub.serve(staff, ws)

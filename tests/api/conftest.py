@@ -16,7 +16,8 @@ from tests.databases import (  # noqa: F401
     session_factory,
     sqlite_template,
 )
-from tests.helpers import cn, seed
+from tests.helpers import SEEDED, cn, seed
+from tests.support.tokens import as_user, grant
 
 
 class Clock:
@@ -38,6 +39,7 @@ def clock() -> Clock:
 def app(session_factory: sessionmaker[Session], clock: Clock) -> FastAPI:  # noqa: F811
     with session_factory() as s:
         seed(s)
+    grant(session_factory, *SEEDED)
     app = FastAPI()
     app.state.sessions = session_factory
     app.state.clock = clock
@@ -53,7 +55,4 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 SERVICE_TOKEN = "api-test-service-token"
-
-
-def as_user(name: str) -> dict[str, str]:
-    return {"X-Hotline-User": name, "Authorization": f"Bearer {SERVICE_TOKEN}"}
+__all__ = ["SERVICE_TOKEN", "Clock", "as_user"]

@@ -23,6 +23,7 @@ from crm.models import Alert
 from crm.transcription import MODEL_MISSING, job_queue, model_missing
 from hotline.settings import load_settings
 from tests.support.sipp import free_port
+from tests.support.tokens import script_token_at
 
 TOKEN = "transcriber-test-token-1"
 
@@ -71,9 +72,7 @@ def test_no_model_is_an_alert_an_api_status_and_a_failing_health(
         transcriber.wait(15)
 
     with TestClient(create_app(settings, connect_ami=False)) as client:
-        answer = client.get(
-            "/api/calls/u-1/transcript", headers={"Authorization": f"Bearer {TOKEN}"}
-        )
+        answer = client.get("/api/calls/u-1/transcript", headers=script_token_at(settings.db_url))
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["status"] == "no_model" and "hotline models download" in body["error"]

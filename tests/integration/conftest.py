@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from tests.support.sipp import (
     refused_call_scenario,
     run_scenario,
 )
+from tests.support.tokens import script_token_at
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Hotline:
     emergency_port: int
     agent_ports: dict[str, int]
     carrier_port: int
+    _token: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, instance: Instance) -> Hotline:
@@ -53,10 +55,17 @@ class Hotline:
         )
 
     # HTTP ----------------------------------------------------------------------------------
+    @property
+    def token(self) -> dict[str, str]:
+        """A script's personal API token on this hotline (the FastAGI server's token posts call
+        events only): a shift leader and hotline leader, who reads calls and moves any agent."""
+        if not self._token:
+            self._token.update(script_token_at(self.settings.db_url))
+        return self._token
+
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
-        token = {"Authorization": f"Bearer {self.settings.crm_ingest_token}"}
         response = httpx.request(
-            method, f"{self.settings.crm_url}{path}", timeout=10, headers=token, **kwargs
+            method, f"{self.settings.crm_url}{path}", timeout=10, headers=self.token, **kwargs
         )
         response.raise_for_status()
         return response.json()

@@ -60,7 +60,7 @@ def test_a_pause_reason_with_a_line_break_sends_no_second_ami_action(agents: Hot
     response = httpx.post(
         f"{agents.settings.crm_url}/api/agents/{AGENT_ONE}/pause",
         json={"reason": reason},
-        headers={"Authorization": f"Bearer {agents.settings.crm_ingest_token}"},
+        headers=agents.token,
         timeout=10,
     )
     assert response.status_code == 400, response.text

@@ -107,7 +107,7 @@ def test_a_recording_asterisk_cannot_write_is_said_on_the_ticket_and_the_wallboa
         day.chmod(mode)
     refused = httpx.get(
         f"{agents.settings.crm_url}/api/calls/{call['uniqueid']}/transcript",
-        headers={"Authorization": f"Bearer {agents.settings.crm_ingest_token}"},
+        headers=agents.token,
         timeout=10,
     )
     assert refused.status_code == 404 and "录音未能保存" in refused.json()["error"]

@@ -15,6 +15,7 @@ from callmodel import events as ev
 from hotline.settings import Settings
 from tests.support.crm_server import CrmServer
 from tests.support.sipp import free_port
+from tests.support.tokens import script_token_at
 
 TOKEN = "test-token"
 
@@ -62,7 +63,7 @@ async def test_events_wait_while_the_crm_is_down_and_arrive_once_when_it_is_back
             await asyncio.sleep(0.1)
         assert outbox.pending() == []
         async with httpx.AsyncClient() as client:
-            auth = {"Authorization": f"Bearer {TOKEN}"}
+            auth = script_token_at(settings.db_url)
             calls = (await client.get(f"{crm.url}/api/calls", headers=auth)).json()
         assert sorted(c["uniqueid"] for c in calls) == ["1.1", "1.2", "1.3"]
         assert len({c["ticket"]["number"] for c in calls}) == 3

@@ -27,6 +27,7 @@ from crm.orders import services as orders
 from crm.security import COOKIE
 from hotline.settings import load_settings
 from tests.helpers import new_ticket
+from tests.support.tokens import as_user, grant
 from tests.unit.test_transcript_api import line
 
 PASSWORD = "correct horse battery"
@@ -76,7 +77,14 @@ def sign_in(client: TestClient, username: str) -> None:
 
 
 def service_headers(client: TestClient) -> dict[str, str]:
+    """The FastAGI server's token (call events only)."""
     return {"Authorization": f"Bearer {client.app.state.service_token}"}
+
+
+def token(client: TestClient, username: str) -> dict[str, str]:
+    """A personal API token of ``username``, granted now."""
+    grant(client.app.state.sessions, username)
+    return as_user(username)
 
 
 # --- agents act for themselves ---------------------------------------------------------------
@@ -125,11 +133,16 @@ def test_other_roles_move_no_agent(app: TestClient, username: str) -> None:
     assert states[OWN]["signed_in"] is True and states[OWN]["paused"] is False
 
 
-def test_the_service_token_moves_any_agent(app: TestClient) -> None:
+def test_a_personal_token_moves_agents_as_its_user(app: TestClient) -> None:
     app.cookies.clear()
+    leader, agent = token(app, "shift1"), token(app, "agent1")
     for extension in (OWN, OTHER):
-        moves = move_all(app, extension, headers=service_headers(app))
+        moves = move_all(app, extension, headers=leader)
         assert [(p, c) for p, c, _ in moves] == [(p, 200) for p, _ in MOVES]
+    assert [c for _, c, _ in move_all(app, OWN, headers=agent)] == [200] * len(MOVES)
+    assert [c for _, c, _ in move_all(app, OTHER, headers=agent)] == [403] * len(MOVES)
+    # The FastAGI server's token moves nobody.
+    assert [c for _, c, _ in move_all(app, OWN, headers=service_headers(app))] == [403] * 4
 
 
 def test_moves_need_credentials_and_our_own_pages(app: TestClient) -> None:
@@ -305,8 +318,7 @@ def test_a_repeat_call_about_a_report_is_refused_to_those_who_may_not_read_it(
         assert refused.status_code == 403 and "举报件" in refused.json()["error"]
         assert REPORTER not in refused.text and SECRET not in refused.text
     app.cookies.clear()
-    token = {**service_headers(app), "X-Hotline-User": "shift1"}
-    refused = app.post(f"/api/orders/{again}/repeat", json={}, headers=token)
+    refused = app.post(f"/api/orders/{again}/repeat", json={}, headers=token(app, "shift1"))
     assert refused.status_code == 403 and SECRET not in refused.text
     assert len(audit_rows(app, "read_denied")) == 3
     with app.app.state.sessions() as session:
@@ -489,7 +501,7 @@ def test_a_cookie_authenticated_change_from_another_site_is_refused(
     with app.app.state.sessions() as session:
         assert session.get(TicketDetail, again) is None
     assert app.get("/api/calls", headers=evil).status_code == 200  # reading changes nothing
-    # Our own pages, or a client that sends no Origin, may; so may the service token.
+    # Our own pages, or a client that sends no Origin, may; so may a personal token.
     assert (
         app.post(
             f"/api/agents/{OWN}/login", json={}, headers={"Origin": "http://testserver"}
@@ -500,7 +512,7 @@ def test_a_cookie_authenticated_change_from_another_site_is_refused(
     app.cookies.clear()
     assert (
         app.post(
-            f"/api/agents/{OWN}/login", json={}, headers={**evil, **service_headers(app)}
+            f"/api/agents/{OWN}/login", json={}, headers={**evil, **token(app, "agent1")}
         ).status_code
         == 200
     )
