@@ -1,4 +1,5 @@
-"""用户管理 in 系统管理: the staff accounts, listed and created by an administrator."""
+"""用户管理 in 系统管理: the staff accounts, listed and created by an administrator, and the
+scripts' personal API tokens, issued and revoked by one (as ``hotline api-token`` does)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from crm.accounts import tokens
 from crm.accounts.services import AccountError, list_accounts, set_account, username_taken
 from crm.domain.access import Role
 from crm.domain.errors import InvalidInput, RuleViolation
-from crm.http.deps import StaffDep, same_origin
+from crm.http.deps import NowDep, StaffDep, same_origin
+from crm.security import new_api_token
 
 router = APIRouter(
     prefix="/web/api/admin", tags=["web console"], dependencies=[Depends(same_origin)]
@@ -57,3 +60,46 @@ def create_user(body: UserIn, request: Request, staff: StaffDep) -> dict[str, An
             raise InvalidInput(str(exc)) from exc
         session.commit()
         return {"username": user.username, "roles": user.roles}
+
+
+class TokenIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    label: str = Field(min_length=1, max_length=128)
+    days: int = Field(tokens.DEFAULT_DAYS, ge=1, le=tokens.MAX_DAYS)
+
+
+@router.get("/tokens")
+def api_tokens(request: Request, staff: StaffDep) -> list[dict[str, Any]]:
+    """Every personal API token: whose, what for, until when, last use; never a secret."""
+    with request.app.state.sessions() as session:
+        return tokens.tokens(session)
+
+
+@router.post("/tokens")
+def issue_api_token(
+    body: TokenIn, request: Request, staff: StaffDep, now: NowDep
+) -> dict[str, Any]:
+    """A script's token for one user; the secret is in this answer only (its hash is kept)."""
+    with request.app.state.sessions() as session:
+        issued = tokens.issue(
+            session, body.username, body.label, new_api_token(),
+            now=now, days=body.days, actor=staff.username,
+        )  # fmt: skip
+        session.commit()
+    return {
+        "id": issued.id,
+        "username": issued.username,
+        "expires_at": issued.expires_at,
+        "token": issued.secret,
+    }
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_api_token(
+    token_id: int, request: Request, staff: StaffDep, now: NowDep
+) -> dict[str, Any]:
+    """End a token at once: it answers 401 from now on."""
+    with request.app.state.sessions() as session:
+        token = tokens.revoke(session, token_id, now=now, actor=staff.username)
+        session.commit()
+        return {"id": token.id, "revoked_at": token.revoked_at}

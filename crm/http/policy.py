@@ -159,6 +159,9 @@ POLICY: dict[Key, Rule] = {
     # 系统管理.
     ("GET", "/web/api/admin/users"): console(ADMIN_CONSOLE),
     ("POST", "/web/api/admin/users"): console(ADMIN_CONSOLE),
+    ("GET", "/web/api/admin/tokens"): console(ADMIN_CONSOLE),
+    ("POST", "/web/api/admin/tokens"): console(ADMIN_CONSOLE),
+    ("POST", "/web/api/admin/tokens/{token_id}/revoke"): console(ADMIN_CONSOLE),
     ("GET", "/web/api/admin/documents"): console(ADMIN_CONSOLE),
     ("GET", "/web/api/admin/documents/{name}"): console(ADMIN_CONSOLE),
     ("POST", "/web/api/admin/documents/{name}"): console(ADMIN_CONSOLE),

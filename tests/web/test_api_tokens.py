@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from crm import db
 from crm.accounts import cli, tokens
+from crm.accounts.services import set_account
 from crm.app import create_app
 from crm.directory.services import ensure_user
 from crm.domain.access import Role
@@ -196,3 +197,41 @@ def test_the_hotline_command_creates_lists_and_revokes_a_token(
     assert client.get("/api/orders", headers=headers).status_code == 401
     assert cli.create_api_token(settings, "ghost", "x", 30) == 1
     assert "ghost" in capsys.readouterr().err
+
+
+def sign_in_admin(client: TestClient) -> None:
+    """A console session of an administrator (created the first time)."""
+    with db.transaction(client.app.state.sessions) as session:
+        if not session.scalars(select(StaffUser).where(StaffUser.username == "boss1")).first():
+            set_account(session, "boss1", "console-admin-password", [Role.ADMIN])
+    signed_in = client.post(
+        "/web/login",
+        data={"username": "boss1", "password": "console-admin-password"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+
+
+def test_an_administrator_issues_and_revokes_a_token_in_the_console(client: TestClient) -> None:
+    sign_in_admin(client)
+    ours = {"Origin": "http://testserver"}
+    wanted = {"username": "agent1", "label": "知识库同步", "days": 7}
+    for_ever = client.post("/web/api/admin/tokens", json={**wanted, "days": 0}, headers=ours)
+    assert for_ever.status_code == 422
+    issued = client.post("/web/api/admin/tokens", json=wanted, headers=ours)
+    assert issued.status_code == 200, issued.text
+    secret, token_id = issued.json()["token"], issued.json()["id"]
+    listed = client.get("/web/api/admin/tokens", headers=ours)
+    assert "知识库同步" in listed.text and secret not in listed.text
+    client.cookies.clear()
+    mine = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/kb/articles", headers=mine).status_code == 200
+    # The token is for the REST API: not for the console's own routes.
+    assert client.get("/web/api/admin/tokens", headers=mine).status_code == 403
+    sign_in_admin(client)
+    revoked = client.post(f"/web/api/admin/tokens/{token_id}/revoke", headers=ours)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    client.cookies.clear()
+    assert client.get("/api/kb/articles", headers=mine).status_code == 401
+    assert [a.actor for a in audit(client, "issue_api_token")][-1] == "boss1"
+    assert [a.actor for a in audit(client, "revoke_api_token")] == ["boss1"]
