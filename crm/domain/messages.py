@@ -31,6 +31,7 @@ EMERGENCY_ARCHIVED = "已转110紧急处置，按咨询类工单记录并办结�
 REDISPATCH_OF = "重派：原定单{number}（{reason}），请特别跟进。"
 REDISPATCH_REASON_OVERDUE = "原定单已超时"
 REDISPATCH_REASON_UNHAPPY = "来电人对处理结果不满意"
+REPORT_RECIPIENT = "举报件只能转交纪检监察或司法部门，“{unit}”不是此类单位。"
 
 # The three notes the shift leader's help-request work order carries
 # (docs/hotline-rules.md, Help request 求助).
