@@ -33,6 +33,9 @@ from crm.orders.services import ticket_visibility
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
 Listeners = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER)
+# A reviewer checks an order against its call: plays it and reads its transcript (a report's
+# only if assigned to them: _readable_call), without the supervisors' recordings list.
+Players = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER, Role.REVIEWER)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
 
@@ -159,7 +162,7 @@ def _starts_play(request: Request) -> bool:
 
 
 @router.get("/recordings/{uniqueid}/audio")
-def audio(uniqueid: str, request: Request, staff: Staff = Listeners) -> Response:
+def audio(uniqueid: str, request: Request, staff: Staff = Players) -> Response:
     """The mixed recording; answers Range requests so the player can seek."""
     with request.app.state.sessions() as session:
         call = _readable_call(session, uniqueid, staff, "play" if _starts_play(request) else "seek")
@@ -169,7 +172,7 @@ def audio(uniqueid: str, request: Request, staff: Staff = Listeners) -> Response
 
 
 @router.get("/callbacks/attempts/{attempt_id}/audio")
-def callback_audio(attempt_id: int, request: Request, staff: Staff = Listeners) -> Response:
+def callback_audio(attempt_id: int, request: Request, staff: Staff = Players) -> Response:
     """A call-back's recording, under the same rules as its ticket's call."""
     with request.app.state.sessions() as session:
         attempt = session.get(CallbackAttempt, attempt_id)
@@ -236,7 +239,7 @@ def _audio_response(request: Request, recording: str, name: str) -> Response:
 
 
 @router.get("/recordings/{uniqueid}/transcript")
-def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
+def transcript(uniqueid: str, request: Request, staff: Staff = Players) -> dict[str, Any]:
     with request.app.state.sessions() as session:
         _readable_call(session, uniqueid, staff, "transcript")
         job = transcription_job(session, uniqueid)

@@ -22,7 +22,7 @@ from crm.accounts.services import set_account
 from crm.app import create_app
 from crm.directory.services import seed_units
 from crm.domain.access import Role, Viewer
-from crm.models import AuditEntry
+from crm.models import AuditEntry, Call
 from crm.models.workorders import StaffUser, TicketDetail
 from crm.orders import services as orders
 from crm.security import COOKIE
@@ -572,3 +572,27 @@ def test_who_read_a_report_is_for_the_hotline_leaders_eyes_only(
     assert [(a["actor"], a["entity_id"]) for a in reads] == [("rev1", str(calls.report_id))]
     page = app.get("/web/leader")
     assert page.status_code == 200
+
+
+def test_the_assigned_reviewer_plays_the_reports_recording_and_no_other_reviewer(
+    app: TestClient, calls: Calls
+) -> None:
+    settings = app.app.state.settings
+    recording = f"{settings.recordings_dir}/{calls.report_uid}.wav"
+    path = settings.in_chroot(recording)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"RIFF" + bytes(64))
+    with db.transaction(app.app.state.sessions) as session:
+        call = session.scalars(select(Call).where(Call.uniqueid == calls.report_uid)).one()
+        call.recording_path = recording
+    audio = f"/web/api/recordings/{calls.report_uid}/audio"
+    sign_in(app, "rev2")
+    assert app.get(audio).status_code == 403
+    sign_in(app, "rev1")
+    played = app.get(audio)
+    assert played.status_code == 200 and played.content.startswith(b"RIFF")
+    assert app.get(f"/web/api/recordings/{calls.report_uid}/transcript").status_code == 200
+    assert {(a.actor, a.action) for a in audit_rows(app, "play_recording", "read_denied")} == {
+        ("rev1", "play_recording"),
+        ("rev2", "read_denied"),
+    }
