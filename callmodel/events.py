@@ -82,6 +82,13 @@ class QueueAbandoned(_CallEvent):
     hold_seconds: int | None = None
 
 
+class EmergencyDialStarted(_CallEvent):
+    """110 is being rung for this call (Asterisk's own DialBegin: seen even when the FastAGI
+    server, and so the IVR's CallRouted, is down)."""
+
+    kind: Literal["emergency_dial_started"] = "emergency_dial_started"
+
+
 class EmergencyDialEnded(_CallEvent):
     kind: Literal["emergency_dial_ended"] = "emergency_dial_ended"
     dial_status: str
@@ -116,6 +123,7 @@ CallEvent = Annotated[
     | AgentAnswered
     | AgentCompleted
     | QueueAbandoned
+    | EmergencyDialStarted
     | EmergencyDialEnded
     | RecordingStarted
     | CallEnded,

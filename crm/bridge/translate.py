@@ -172,6 +172,10 @@ def translate(headers: Mapping[str, str]) -> AmiEvent | None:
                 hold_seconds=_int(headers.get("HoldTime")),
                 **common,
             )
+        case "DialBegin" if headers.get("DestChannel", "").startswith(EMERGENCY_CHANNEL):
+            return ev.EmergencyDialStarted(
+                event_id=f"ami-110-begin-{uniqueid}-{headers.get('DestUniqueid', '')}", **common
+            )
         case "DialEnd" if headers.get("DestChannel", "").startswith(EMERGENCY_CHANNEL):
             status = headers.get("DialStatus", "")
             return ev.EmergencyDialEnded(

@@ -89,4 +89,3 @@ def read_must_be_audited(order: OrderVisibility) -> bool:
 # The audit of who opened, searched or was refused a report: itself confidential (it says which
 # tickets are reports and who handles them), so only the hotline leader reads it.
 CONFIDENTIAL_AUDIT_ACTIONS = frozenset({"read_confidential", "read_denied", "search_confidential"})
-
