@@ -13,6 +13,8 @@ NOT_FORWARDABLE_NO_NUMBER = "缺少{missing}，热线无法转办，请向{body}
 SPECIAL_LINE = "您反映的问题请拨打{name}专线{number}。"
 GENERAL_INFO = "此类社会信息请拨打114查询。"
 SUGGESTION_PASSED_ON = "您的意见建议我们将转交相关单位。"
+PRAISE_PASSED_ON = "感谢您的表扬，我们将转达给相关单位。"
+INVALID_OTHER = "无明确诉求，按无效（其他）登记。"
 REPLY_DEADLINE = "我们将在{due}前答复您。"
 SMS_NOT_FROM_HOTLINE = "该短信并非12345热线发送，请联系{body}，电话{number}。"
 
