@@ -44,6 +44,8 @@ class CallRouted(_CallEvent):
     label: str | None = None
     ivr_path: list[str] = Field(default_factory=list)
     urgent_words: list[str] = Field(default_factory=list)
+    # Routed by the dialplan's own menu: the FastAGI server did not answer.
+    ivr_fallback: bool = False
 
 
 class QueueJoined(_CallEvent):

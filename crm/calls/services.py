@@ -122,6 +122,7 @@ def _routed(session: Session, call: Call, ticket: Ticket, event: ev.CallRouted) 
     call.urgent_words = list(event.urgent_words)
     call.queue = event.queue or call.queue
     call.queue_priority = event.priority
+    call.ivr_fallback = call.ivr_fallback or event.ivr_fallback
     if event.route == "emergency":
         why = f"语音识别到：{'、'.join(event.urgent_words)}" if event.urgent_words else "按键选择"
         _urgent(session, call, ticket, why)

@@ -202,6 +202,22 @@ def test_with_the_fastagi_server_down_the_dialplan_menu_still_reaches_110(agents
         services.start(agents.settings, "agi")
 
 
+def test_with_the_fastagi_server_down_every_menu_key_keeps_its_queue_and_type(agents: Hotline):
+    agents.login(AGENT_TWO, ["complaint"])
+    services.stop(agents.settings, "agi")
+    try:
+        phone = agents.phone(AGENT_TWO)
+        number, caller = agents.call(keys="4", hold_ms=4000)
+        assert finished(caller) == 0, caller.output()
+        assert finished(phone) == 0, "the complaint queue's agent was not rung:\n" + phone.output()
+        call = agents.wait_for_call(number, ended)
+        assert call["queue"] == "complaint" and call["ivr_fallback"] and call["ivr_path"] == ["4"]
+        assert call["agent_interface"] == f"PJSIP/{AGENT_TWO}" and call["outcome"] == "answered"
+        assert call["ticket"]["call_type"] == "complaint"
+    finally:
+        services.start(agents.settings, "agi")
+
+
 def test_an_unknown_number_is_refused_cleanly_and_the_hotline_keeps_answering(agents: Hotline):
     refused = agents.call_refused("99999")
     assert finished(refused) == 0, "expected 404 Not Found:\n" + refused.output()

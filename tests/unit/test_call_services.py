@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from panoramisk.message import Message
 from sqlalchemy import func, select
 
@@ -252,3 +253,49 @@ def test_an_event_with_a_header_given_twice_is_believed_in_nothing():
     headers = dict(Message.from_line(forged))
     assert headers["Uniqueid"] == ["6.6", "1796.1"]
     assert translate(headers) is None
+
+
+MENU_ROUTED = {
+    "Event": "UserEvent",
+    "UserEvent": "HotlineRouted",
+    "Channel": "PJSIP/citizens-00000002",
+    "Context": "hotline-route",
+    "Uniqueid": "1796.2",
+    "Linkedid": "1796.2",
+    "CallerIDNum": "13800138000",
+    "Priority": "11",  # the dialplan's own, as in every channel event: not the queue's
+    "Route": "queue",
+    "Queue": "complaint",
+    "QueuePriority": "0",
+    "CallType": "complaint",
+    "Key": "4",
+}
+
+
+def test_the_dialplan_menus_route_keeps_the_call_type_and_queue(sessions):
+    routed_event = translate(MENU_ROUTED)
+    assert isinstance(routed_event, ev.CallRouted) and routed_event.ivr_fallback
+    assert (routed_event.queue, routed_event.call_type, routed_event.ivr_path) == (
+        "complaint",
+        "complaint",
+        ["4"],
+    )
+    apply_event(sessions, routed_event)
+    record = call(sessions, "1796.2")
+    assert record.queue == "complaint" and record.ivr_fallback
+    assert record.ticket.call_type is CallType.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Context": "hotline-agents"},  # not the caller's route
+        {"Linkedid": "1796.1"},  # not the caller's own channel
+        {"Queue": "complaint,x"},
+        {"CallType": "vip"},
+        {"Key": "44"},
+        {"Route": "emergency"},  # 110 is learnt from Asterisk's DialBegin, not from this
+    ],
+)
+def test_a_menu_route_event_the_menu_cannot_have_sent_is_ignored(change):
+    assert translate({**MENU_ROUTED, **change}) is None
