@@ -596,3 +596,17 @@ def test_the_assigned_reviewer_plays_the_reports_recording_and_no_other_reviewer
         ("rev1", "play_recording"),
         ("rev2", "read_denied"),
     }
+
+
+def test_a_unit_refused_anothers_order_is_not_told_of_reports(
+    app: TestClient, calls: Calls
+) -> None:
+    with app.app.state.sessions() as session:
+        plain = session.scalars(select(Call).where(Call.uniqueid == calls.plain_uid)).one()
+        ticket_id = plain.ticket.id
+    sign_in(app, "unit1")
+    refused = app.get(f"/api/orders/{ticket_id}")
+    assert refused.status_code == 403 and "本单位" in refused.json()["error"]
+    assert "举报" not in refused.text
+    report = app.get(f"/api/orders/{calls.report_id}")
+    assert report.status_code == 403 and "举报" in report.json()["error"]
