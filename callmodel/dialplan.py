@@ -47,6 +47,9 @@ QUEUE_PREFIX = "hotline-"
 # Endpoints (dialplans/pjsip.conf).
 EMERGENCY_ENDPOINT = "emergency-110"
 
+# The dialplan menu's UserEvent (FastAGI server down) with the route the caller chose.
+ROUTED_USEREVENT = "HotlineRouted"
+
 # The dialplan's UserEvent with a call-back's result, and the ActionID of its Originate.
 CALLBACK_USEREVENT = "HotlineCallback"
 CALLBACK_ACTION_PREFIX = "hotline-callback-"

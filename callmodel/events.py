@@ -44,6 +44,8 @@ class CallRouted(_CallEvent):
     label: str | None = None
     ivr_path: list[str] = Field(default_factory=list)
     urgent_words: list[str] = Field(default_factory=list)
+    # Routed by the dialplan's own menu: the FastAGI server did not answer.
+    ivr_fallback: bool = False
 
 
 class QueueJoined(_CallEvent):
@@ -82,6 +84,13 @@ class QueueAbandoned(_CallEvent):
     hold_seconds: int | None = None
 
 
+class EmergencyDialStarted(_CallEvent):
+    """110 is being rung for this call (Asterisk's own DialBegin: seen even when the FastAGI
+    server, and so the IVR's CallRouted, is down)."""
+
+    kind: Literal["emergency_dial_started"] = "emergency_dial_started"
+
+
 class EmergencyDialEnded(_CallEvent):
     kind: Literal["emergency_dial_ended"] = "emergency_dial_ended"
     dial_status: str
@@ -116,6 +125,7 @@ CallEvent = Annotated[
     | AgentAnswered
     | AgentCompleted
     | QueueAbandoned
+    | EmergencyDialStarted
     | EmergencyDialEnded
     | RecordingStarted
     | CallEnded,

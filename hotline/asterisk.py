@@ -37,6 +37,7 @@ INSTANCE_SUBDIRS = (
     "recordings",
     "prompts",
     "prompts/moh",
+    "prompts/moh-emergency",
 )
 
 

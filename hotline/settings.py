@@ -52,12 +52,18 @@ class AgentSettings(BaseModel):
 
 
 class EmergencySettings(BaseModel):
-    """Where urgent calls go: the city emergency command centre (110)."""
+    """Where urgent calls go: the city emergency command centre (110).
+
+    A caller in danger must not ring for long into nothing: each try rings for
+    ``dial_timeout_seconds`` while the caller hears 正在为您转接110; the next try follows after
+    that message is said once more (a spaced retry, not an instant one after a busy); after
+    ``attempts`` the caller is told 110 is busy and heads the general queue.
+    """
 
     number: str = "110"
     contact: str = "sip:110@127.0.0.1:5070"
-    dial_timeout_seconds: int = 20
-    attempts: int = 2
+    dial_timeout_seconds: int = Field(8, ge=3, le=30)
+    attempts: int = Field(2, ge=1, le=5)
 
 
 class TrunkSettings(BaseModel):

@@ -31,6 +31,9 @@ from hotlinectl import backup, services, units, upgrade
 from ivr.menu import load_menu
 
 SECRETS = ("ami_secret", "crm_ingest_token", "asterisk_metrics_secret")
+# The prompt each music-on-hold folder loops (dialplans/musiconhold.conf): the queue's wait
+# message, and 正在为您转接110 while 110 rings.
+MOH_PROMPTS = {"moh": "queue_wait", "moh-emergency": "transfer_emergency"}
 
 
 def ensure_config_file(path: Path) -> None:
@@ -66,10 +69,11 @@ def prepare(settings: Settings) -> None:
     prompts_dir = settings.in_chroot(settings.asterisk_prompts_dir)
     custom = settings.prompts_dir or settings.var_dir / "prompts" / "custom"
     build_prompts(menu.prompts, prompts_dir, custom)
-    moh = prompts_dir / "moh"
-    moh.mkdir(exist_ok=True)
-    if "queue_wait" in menu.prompts:
-        shutil.copyfile(prompts_dir / "queue_wait.wav", moh / "queue_wait.wav")
+    # Music-on-hold classes (dialplans/musiconhold.conf) play one prompt each, in a loop.
+    for folder, prompt in MOH_PROMPTS.items():
+        (prompts_dir / folder).mkdir(exist_ok=True)
+        if prompt in menu.prompts:
+            shutil.copyfile(prompts_dir / f"{prompt}.wav", prompts_dir / folder / f"{prompt}.wav")
     asterisk.share_prompts(settings)
     db.upgrade(settings.db_url)
     with db.transaction(db.make_sessionmaker(db.make_engine(settings.db_url))) as session:

@@ -15,6 +15,11 @@ from callmodel.calltypes import CallType
 KEY_PATTERN = re.compile(r"^[0-9*#]$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
 REQUIRED_PROMPTS = ("welcome", "menu", "invalid")
+# Prompts the dialplan's urgent path plays; a site menu without them gets these texts.
+URGENT_PROMPTS = {
+    "transfer_emergency": "正在为您转接110，请稍候。",
+    "emergency_failed": "110线路忙，正在为您转接话务员，请稍候。",
+}
 
 
 class RouteKind(StrEnum):
@@ -56,6 +61,12 @@ class Menu(BaseModel):
     default_queue: str
     queues: dict[str, QueueSpec]
     emergency_fallback_priority: int = Field(100, ge=1)
+
+    @model_validator(mode="after")
+    def _urgent_prompts(self) -> Self:
+        for name, text in URGENT_PROMPTS.items():
+            self.prompts.setdefault(name, text)
+        return self
 
     @model_validator(mode="after")
     def _references_exist(self) -> Self:

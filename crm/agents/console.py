@@ -168,4 +168,7 @@ def kb_search(q: str, request: Request, staff: StaffDep) -> list[dict[str, Any]]
 def units(request: Request, staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.sessions() as session:
         rows = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name))
-        return [{"id": u.id, "name": u.name, "member": u.is_member} for u in rows]
+        return [
+            {"id": u.id, "name": u.name, "member": u.is_member, "reports": u.handles_reports}
+            for u in rows
+        ]

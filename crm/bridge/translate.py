@@ -9,11 +9,13 @@ contract (callmodel/dialplan.py).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from callmodel import dialplan
 from callmodel import events as ev
+from callmodel.calltypes import CallType
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,46 @@ def callback_finished(headers: Mapping[str, str]) -> ev.CallbackFinished | None:
     )
 
 
+_MENU_QUEUE = re.compile(r"[a-z0-9_-]{1,32}")
+_MENU_KEY = re.compile(r"[0-9*#]?")
+
+
+def menu_routed(headers: Mapping[str, str]) -> ev.CallRouted | None:
+    """The route a caller chose in the dialplan's own menu (the FastAGI server down), from its
+    UserEvent on the caller's channel in [hotline-route]: the same CallRouted the IVR sends,
+    so the ticket keeps its call type and queue. Anything else (another channel, a value the
+    menu cannot have rendered) is ignored. The event's own headers never reuse a name of the
+    channel's (``Priority`` is the dialplan's): a repeated header is refused as forged."""
+    uniqueid = headers.get("Uniqueid", "")
+    queue, key = headers.get("Queue", ""), headers.get("Key", "")
+    call_type = headers.get("CallType") or None
+    priority = _int(headers.get("QueuePriority")) or 0
+    if (
+        headers.get("Context") != dialplan.ROUTE_CONTEXT
+        or not _is_citizen_channel(headers)
+        or headers.get("Route") != "queue"
+        or not _MENU_QUEUE.fullmatch(queue)
+        or not _MENU_KEY.fullmatch(key)
+        or (call_type is not None and call_type not in set(CallType))
+    ):
+        log.warning("AMI: ignored a dialplan-menu route event on %s", uniqueid or "no channel")
+        return None
+    return ev.CallRouted(
+        event_id=f"ami-menu-{uniqueid}",
+        uniqueid=uniqueid,
+        occurred_at=_when(headers),
+        caller_number=headers.get("CallerIDNum"),
+        route="queue",
+        queue=queue,
+        priority=priority,
+        call_type=call_type,
+        reason=f"dialplan menu key {key}" if key else "dialplan menu, no key",
+        key=key or None,
+        ivr_path=[key] if key else [],
+        ivr_fallback=True,
+    )
+
+
 def _enters_the_hotline(headers: Mapping[str, str]) -> bool:
     return headers.get("Context") == dialplan.INBOUND_CONTEXT and _is_citizen_channel(headers)
 
@@ -107,6 +149,8 @@ def translate(headers: Mapping[str, str]) -> AmiEvent | None:
         log.warning("AMI: ignored a %s event that names a header twice", headers.get("Event"))
         return None
     name = headers.get("Event", "")
+    if name == "UserEvent" and headers.get("UserEvent") == dialplan.ROUTED_USEREVENT:
+        return menu_routed(headers)
     if name in ("UserEvent", "OriginateResponse"):
         return callback_finished(headers)
     uniqueid = headers.get("Uniqueid", "")
@@ -171,6 +215,10 @@ def translate(headers: Mapping[str, str]) -> AmiEvent | None:
                 queue=dialplan.menu_queue(headers.get("Queue")),
                 hold_seconds=_int(headers.get("HoldTime")),
                 **common,
+            )
+        case "DialBegin" if headers.get("DestChannel", "").startswith(EMERGENCY_CHANNEL):
+            return ev.EmergencyDialStarted(
+                event_id=f"ami-110-begin-{uniqueid}-{headers.get('DestUniqueid', '')}", **common
             )
         case "DialEnd" if headers.get("DestChannel", "").startswith(EMERGENCY_CHANNEL):
             status = headers.get("DialStatus", "")

@@ -18,6 +18,7 @@ from callmodel import events as ev
 from callmodel.calltypes import CallType, TicketStatus
 from crm.db import transaction
 from crm.domain.call_outcomes import (
+    DIAL_STATUS_LABELS,
     CallOutcome,
     is_known_number,
     needs_callback,
@@ -121,22 +122,10 @@ def _routed(session: Session, call: Call, ticket: Ticket, event: ev.CallRouted) 
     call.urgent_words = list(event.urgent_words)
     call.queue = event.queue or call.queue
     call.queue_priority = event.priority
+    call.ivr_fallback = call.ivr_fallback or event.ivr_fallback
     if event.route == "emergency":
-        ticket.call_type = CallType.EMERGENCY
-        if call.outcome == CallOutcome.IN_IVR:
-            call.outcome = CallOutcome.RINGING_110
         why = f"语音识别到：{'、'.join(event.urgent_words)}" if event.urgent_words else "按键选择"
-        session.add(
-            Alert(
-                kind="emergency",
-                audience="hotline_leader",
-                ticket_id=ticket.id,
-                message=(
-                    f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110"
-                ),
-                data={"ticket": ticket.number, "caller": call.caller_number},
-            )
-        )
+        _urgent(session, call, ticket, why)
     else:
         if event.call_type and ticket.call_type is None:
             ticket.call_type = CallType(event.call_type)
@@ -186,6 +175,36 @@ def _queue_abandoned(
         ticket.callback_needed = needs_callback(call.outcome, call.caller_number)
 
 
+def _urgent(session: Session, call: Call, ticket: Ticket, why: str) -> None:
+    """An urgent call: the ticket says so and the hotline leader is told, once per call,
+    whether the IVR said so (CallRouted) or only Asterisk did (110 rung by the dialplan's own
+    menu while the FastAGI server was down)."""
+    ticket.call_type = CallType.EMERGENCY
+    call.route = call.route or "emergency"
+    if call.outcome == CallOutcome.IN_IVR:
+        call.outcome = CallOutcome.RINGING_110
+    told = session.scalar(
+        select(Alert.id).where(Alert.ticket_id == ticket.id, Alert.kind == "emergency")
+    )
+    if told is not None:
+        return
+    session.add(
+        Alert(
+            kind="emergency",
+            audience="hotline_leader",
+            ticket_id=ticket.id,
+            message=f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110",
+            data={"ticket": ticket.number, "caller": call.caller_number},
+        )
+    )
+
+
+def _emergency_dial_started(
+    session: Session, call: Call, ticket: Ticket, event: ev.EmergencyDialStarted
+) -> None:
+    _urgent(session, call, ticket, "语音导航不可用，按键选择")
+
+
 def _emergency_dial_ended(
     session: Session, call: Call, ticket: Ticket, event: ev.EmergencyDialEnded
 ) -> None:
@@ -193,6 +212,24 @@ def _emergency_dial_ended(
     call.route = call.route or "emergency"
     if event.dial_status == "ANSWER":
         _mark_transferred(session, call, ticket, event.occurred_at)
+        return
+    # Every 110 dial that did not connect, as it happens: the leader may have to act (call
+    # 110 on the caller's behalf, call the caller back) before the call has ended.
+    what = DIAL_STATUS_LABELS.get(event.dial_status, f"110未接通（{event.dial_status}）")
+    then = "请立即回拨" if event.dial_status == "CANCEL" else "正在重试或转接话务员"
+    session.add(
+        Alert(
+            kind="emergency_failed",
+            audience="hotline_leader",
+            ticket_id=ticket.id,
+            message=f"紧急求助 {ticket.number}：{what}，{then}（来电 {call.caller_number}）",
+            data={
+                "ticket": ticket.number,
+                "caller": call.caller_number,
+                "dial_status": event.dial_status,
+            },
+        )
+    )
 
 
 def _recording_started(
@@ -222,6 +259,7 @@ def _ended(session: Session, call: Call, ticket: Ticket, event: ev.CallEnded) ->
         route=call.route,
         dial_status=call.emergency_dial_status,
         agent_answered=bool(call.agent_interface),
+        queued=call.queued_at is not None or bool(event.emergency_failed),
     )
     if call.outcome not in FINAL_OUTCOMES or outcome in FINAL_OUTCOMES:
         call.outcome = outcome
@@ -253,6 +291,7 @@ HANDLERS = {
     ev.AgentAnswered: _agent_answered,
     ev.AgentCompleted: _agent_completed,
     ev.QueueAbandoned: _queue_abandoned,
+    ev.EmergencyDialStarted: _emergency_dial_started,
     ev.EmergencyDialEnded: _emergency_dial_ended,
     ev.RecordingStarted: _recording_started,
     ev.CallEnded: _ended,

@@ -47,6 +47,7 @@ def seed_units(session: Session, path: Path = UNITS_FILE) -> int:
             complaint_number=item.get("complaint_number"),
             is_member=bool(item.get("is_member", True)),
             is_government=bool(item.get("is_government", True)),
+            handles_reports=bool(item.get("handles_reports", False)),
         )
         session.add(unit)
         by_code[unit.code] = unit

@@ -92,3 +92,8 @@ def may_act_for_agent(viewer: Viewer, own_extension: str | None, extension: str)
 
 def read_must_be_audited(order: OrderVisibility) -> bool:
     return order.call_type is CallType.REPORT
+
+
+# The audit of who opened, searched or was refused a report: itself confidential (it says which
+# tickets are reports and who handles them), so only the hotline leader reads it.
+CONFIDENTIAL_AUDIT_ACTIONS = frozenset({"read_confidential", "read_denied", "search_confidential"})

@@ -21,6 +21,7 @@ class CallOutcome(StrEnum):
     TRANSFERRED_110 = "transferred_110"
     ABANDONED_IN_IVR = "abandoned_ivr"
     ABANDONED_IN_QUEUE = "abandoned_queue"
+    ABANDONED_DURING_110 = "abandoned_110"
 
     @property
     def label(self) -> str:
@@ -28,7 +29,11 @@ class CallOutcome(StrEnum):
 
     @property
     def is_abandoned(self) -> bool:
-        return self in (CallOutcome.ABANDONED_IN_IVR, CallOutcome.ABANDONED_IN_QUEUE)
+        return self in (
+            CallOutcome.ABANDONED_IN_IVR,
+            CallOutcome.ABANDONED_IN_QUEUE,
+            CallOutcome.ABANDONED_DURING_110,
+        )
 
 
 OUTCOME_LABELS = {
@@ -39,6 +44,16 @@ OUTCOME_LABELS = {
     CallOutcome.TRANSFERRED_110: "已转110",
     CallOutcome.ABANDONED_IN_IVR: "导航中挂机",
     CallOutcome.ABANDONED_IN_QUEUE: "排队中放弃",
+    CallOutcome.ABANDONED_DURING_110: "转接110时挂机",
+}
+
+# What the hotline leader is told of a 110 dial that did not connect (Asterisk's DIALSTATUS).
+DIAL_STATUS_LABELS = {
+    "BUSY": "110占线",
+    "NOANSWER": "110无人接听",
+    "CONGESTION": "110线路拥塞",
+    "CHANUNAVAIL": "110线路不可用",
+    "CANCEL": "来电人在转接110时挂机",
 }
 
 
@@ -65,14 +80,19 @@ def outcome_at_end(
     route: str | None,
     dial_status: str | None,
     agent_answered: bool,
+    queued: bool = False,
 ) -> CallOutcome:
-    """How a finished call ended, from what the dialplan and the queue reported."""
+    """How a finished call ended, from what the dialplan and the queue reported. An urgent
+    caller who hung up before 110 answered, and before the fallback queue, gave up on 110:
+    not "in the queue" (they never were)."""
     if route == "emergency" and dial_status == "ANSWER":
         return CallOutcome.TRANSFERRED_110
     if agent_answered:
         return CallOutcome.ANSWERED
     if route is None:
         return CallOutcome.ABANDONED_IN_IVR
+    if route == "emergency" and not queued:
+        return CallOutcome.ABANDONED_DURING_110
     return CallOutcome.ABANDONED_IN_QUEUE
 
 

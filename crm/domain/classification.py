@@ -268,15 +268,19 @@ def classify(intake: Intake) -> Classification:
             call_type,
             forwardable=True,
             archive_now=False,
-            tell_caller=(msg.SUGGESTION_PASSED_ON,),
+            tell_caller=(
+                msg.PRAISE_PASSED_ON if call_type is CallType.PRAISE else msg.SUGGESTION_PASSED_ON,
+            ),
             rules=(RULE_SUGGESTION_PASSED_ON,),
         )
 
     if call_type is CallType.INVALID:
+        # docs/hotline-rules.md, call types: 无效 is recorded under 其他 with a note.
         return out(
             call_type,
             forwardable=False,
             archive_now=True,
+            notes=(msg.INVALID_OTHER,),
             rules=(RULE_INVALID,),
         )
 

@@ -13,6 +13,8 @@ NOT_FORWARDABLE_NO_NUMBER = "缺少{missing}，热线无法转办，请向{body}
 SPECIAL_LINE = "您反映的问题请拨打{name}专线{number}。"
 GENERAL_INFO = "此类社会信息请拨打114查询。"
 SUGGESTION_PASSED_ON = "您的意见建议我们将转交相关单位。"
+PRAISE_PASSED_ON = "感谢您的表扬，我们将转达给相关单位。"
+INVALID_OTHER = "无明确诉求，按无效（其他）登记。"
 REPLY_DEADLINE = "我们将在{due}前答复您。"
 SMS_NOT_FROM_HOTLINE = "该短信并非12345热线发送，请联系{body}，电话{number}。"
 
@@ -31,6 +33,7 @@ EMERGENCY_ARCHIVED = "已转110紧急处置，按咨询类工单记录并办结�
 REDISPATCH_OF = "重派：原定单{number}（{reason}），请特别跟进。"
 REDISPATCH_REASON_OVERDUE = "原定单已超时"
 REDISPATCH_REASON_UNHAPPY = "来电人对处理结果不满意"
+REPORT_RECIPIENT = "举报件只能转交纪检监察或司法部门，“{unit}”不是此类单位。"
 
 # The three notes the shift leader's help-request work order carries
 # (docs/hotline-rules.md, Help request 求助).

@@ -44,16 +44,27 @@ def mask_all(payload: Any) -> Any:
     return payload
 
 
+def seal(payload: Any) -> Any:
+    """A report's payload without its content (question, target, replies …), for lists: a
+    reader sees that the report exists and opens it to read it, and that opening is the one
+    audited read (a list load is not, or the audit would drown in rows no one can read)."""
+    if isinstance(payload, dict):
+        return {
+            k: (CONFIDENTIAL_NOTE if k in CONFIDENTIAL_TEXT and v else seal(v))
+            for k, v in payload.items()
+        }
+    if isinstance(payload, list):
+        return [seal(v) for v in payload]
+    return payload
+
+
 def redact(viewer: Viewer, payload: Any) -> Any:
     """Mask callers' numbers for this viewer; confidential items (``_confidential``) per item."""
     if isinstance(payload, dict):
         if payload.get("_confidential") and not sees_order_caller(
             viewer, CallType.REPORT.value, payload.get("_reviewer")
         ):
-            hidden = mask_all({k: v for k, v in payload.items() if not k.startswith("_")})
-            for key in CONFIDENTIAL_TEXT & hidden.keys():
-                hidden[key] = CONFIDENTIAL_NOTE
-            return hidden
+            return mask_all(seal({k: v for k, v in payload.items() if not k.startswith("_")}))
         return {
             k: (
                 (v if sees_numbers(viewer) else mask_phone(v))

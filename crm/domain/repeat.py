@@ -3,8 +3,8 @@
 A caller who rings again about an order that is still within its reply limit is chasing it: no new
 dispatch (units must not get the same job twice), the call is recorded as invalid/other with the
 note "chase of order N". Once the order is overdue — or the caller says the result did not satisfy
-them — a new order references the old one and goes out again with the three notes of the
-help-request procedure and an instruction to follow it specially.
+them — a new order references the old one and goes out again with an instruction to follow it
+specially, and the notes of its own type's dispatch (a help request's three).
 """
 
 from __future__ import annotations
@@ -72,10 +72,9 @@ def decide_repeat(
             new_type,
             prior.number,
             dispatch=True,
-            notes=(
-                msg.REDISPATCH_OF.format(number=prior.number, reason=reason),
-                *msg.DISPATCH_NOTES,
-            ),
+            # The type's own dispatch notes (a help request's three, 22 h among them) are added
+            # by the dispatch itself: a report's or a complaint's are not a help request's.
+            notes=(msg.REDISPATCH_OF.format(number=prior.number, reason=reason),),
         )
     # The old order is closed and the caller is satisfied: a new matter, linked for context.
     return RepeatDecision("new", None, prior.number, dispatch=False, notes=())

@@ -73,6 +73,9 @@ AGENT_CONSOLE = frozenset({Role.AGENT})
 LEADER_CONSOLE = frozenset({Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER})
 SUPERVISOR_CONSOLE = frozenset({Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER})
 ADMIN_CONSOLE = frozenset({Role.ADMIN})
+# A reviewer checks an order against its call: plays it and reads its transcript (a report's
+# only if assigned to them: crm/calls/recordings.py), without the supervisors' recordings list.
+PLAYERS = SUPERVISOR_CONSOLE | {Role.REVIEWER}
 CALLBACK_LIST = frozenset({Role.AGENT, Role.SHIFT_LEADER, Role.SUPERVISOR, Role.HOTLINE_LEADER})
 STAFF_LIST = frozenset({Role.ADMIN, Role.HOTLINE_LEADER})
 
@@ -147,14 +150,15 @@ POLICY: dict[Key, Rule] = {
     ("POST", "/web/api/callbacks/{ticket_id}/call"): console(AGENT_CONSOLE),
     # 值班长.
     ("GET", "/web/api/leader/orders"): console(LEADER_CONSOLE),
+    ("GET", "/web/api/leader/orders/{ticket_id}"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/dispatch"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/redispatch"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/reply"): console(LEADER_CONSOLE),
     # 质检.
     ("GET", "/web/api/recordings"): console(SUPERVISOR_CONSOLE),
-    ("GET", "/web/api/recordings/{uniqueid}/audio"): console(SUPERVISOR_CONSOLE),
-    ("GET", "/web/api/recordings/{uniqueid}/transcript"): console(SUPERVISOR_CONSOLE),
-    ("GET", "/web/api/callbacks/attempts/{attempt_id}/audio"): console(SUPERVISOR_CONSOLE),
+    ("GET", "/web/api/recordings/{uniqueid}/audio"): console(PLAYERS),
+    ("GET", "/web/api/recordings/{uniqueid}/transcript"): console(PLAYERS),
+    ("GET", "/web/api/callbacks/attempts/{attempt_id}/audio"): console(PLAYERS),
     ("POST", "/web/api/listen/{extension}"): console(SUPERVISOR_CONSOLE),
     # 系统管理.
     ("GET", "/web/api/admin/users"): console(ADMIN_CONSOLE),

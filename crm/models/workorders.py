@@ -33,6 +33,9 @@ class Unit(Base):
     complaint_number: Mapped[str | None] = mapped_column(String(32))
     is_member: Mapped[bool] = mapped_column(Boolean, default=True)
     is_government: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 纪检监察 or judicial body: the only kind a whistle-blowing report may be forwarded to
+    # (docs/hotline-rules.md, "Whistle-blowing report").
+    handles_reports: Mapped[bool] = mapped_column(Boolean, default=False)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

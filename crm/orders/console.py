@@ -2,7 +2,7 @@
 
 Thin over ``crm.orders.services`` (the rules and the audit log) and ``crm.orders.http.order_view``
 (the order as the API shows it, deadlines with time left). Reports are listed only for their
-readers (and each read is audited, as the work-order API does).
+readers, sealed (no content) in lists; opening one is the audited read, as in the API.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from callmodel.calltypes import CallType, TicketStatus
-from crm import audit
 from crm.domain.access import can_read, read_must_be_audited
 from crm.domain.lifecycle import OPEN_STATUSES
-from crm.domain.redaction import redact
+from crm.domain.redaction import redact, seal
 from crm.http.deps import StaffDep, same_origin
 from crm.models import Ticket
 from crm.models.workorders import TicketDetail
@@ -59,15 +58,29 @@ def list_orders(
             late = any(d["overdue"] for d in data["deadlines"].values())
             if view == "overdue" and not late:
                 continue
-            if read_must_be_audited(vis):
-                audit.record(session, staff.username, "read_confidential", "ticket", ticket.id)
+            if read_must_be_audited(vis):  # listed sealed; opening it is the audited read
+                data = seal(data)
             data["is_overdue"] = late
             data["body_unit_id"] = detail.body_unit_id
             data["_confidential"] = vis.call_type is CallType.REPORT
             data["_reviewer"] = vis.assigned_reviewer
             out.append(data)
-        session.commit()
     return redact(staff.viewer, out)
+
+
+@router.get("/orders/{ticket_id}")
+def open_order(ticket_id: int, request: Request, staff: StaffDep) -> dict[str, Any]:
+    """One order in full, as the API shows it: a report only for its readers, and each opening
+    of one written to the audit log (refusals too)."""
+    with request.app.state.sessions() as session:
+        try:
+            ticket, detail = orders.read_ticket(session, ticket_id, staff.viewer)
+        except orders.ReadRefused as refused:
+            orders.keep_refusal(session, refused)
+            raise
+        session.commit()
+        view = order_view(session, ticket, detail, datetime.now(UTC), staff.viewer)
+        return redact(staff.viewer, view.model_dump(mode="json"))
 
 
 class DispatchIn(BaseModel):

@@ -143,6 +143,7 @@ class UnitIn(BaseModel):
     complaint_number: str | None = None
     is_member: bool = True
     is_government: bool = True
+    handles_reports: bool = Field(False, description="纪检监察或司法部门：举报件只能转交此类单位")
     supervisor_id: int | None = None
     active: bool = True
 

@@ -60,8 +60,12 @@ def dispatch(
     detail = get_detail(session, ticket_id)
     if detail.call_type != CallType.REPORT.value:  # reports: checked by transition (leader first)
         require_role(actor, MAY_DISPATCH, "派单")
-    if session.get(Unit, unit_id) is None:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
         raise NotFound("单位", unit_id)
+    if detail.call_type == CallType.REPORT.value and not unit.handles_reports:
+        # docs/hotline-rules.md, "Whistle-blowing report": forwarded to 纪检监察 or judicial bodies.
+        raise RuleViolation("report_recipient", msg.REPORT_RECIPIENT.format(unit=unit.name))
     simple = simple_reason is not None
     action = Action.MARK_SIMPLE if simple else Action.DISPATCH
     transition(

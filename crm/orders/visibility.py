@@ -26,6 +26,8 @@ from crm.models.workorders import TicketDetail
 from crm.orders.tickets import get_detail, get_ticket, visibility
 
 CONFIDENTIAL = "举报件仅热线负责人和指定审核人员可以查看。"
+# The only other refusal: a member unit asking for an order that is not its own.
+NOT_YOUR_UNIT = "该定单不属于本单位，无权查看。"
 # A call without a ticket has nothing confidential about it yet.
 NO_ORDER = OrderVisibility(CallType.CONSULTATION)
 
@@ -80,7 +82,7 @@ def check_read(
             **where,
         )
         audit.record(session, **entry)
-        raise ReadRefused(entry)
+        raise ReadRefused(entry, CONFIDENTIAL if read_must_be_audited(vis) else NOT_YOUR_UNIT)
     if read_must_be_audited(vis):
         audit.record(session, actor.username, "read_confidential", "ticket", ticket.id, **where)
     return vis

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from crm import audit
+from crm.domain.access import CONFIDENTIAL_AUDIT_ACTIONS, Role
 from crm.domain.errors import Forbidden, InvalidInput, NotFound
 from crm.http.deps import NowDep, SessionDep, UserDep
 from crm.models.calls import Alert
@@ -97,9 +98,15 @@ def audit_log(
     entity: str | None = None,
     entity_id: str | None = None,
     actor: str | None = None,
+    action: str | None = None,
     limit: int = Query(200, ge=1, le=5000),
 ) -> list[AuditEntry]:
+    """The audit log, newest first; the entries about reports only for the hotline leader."""
     query = select(AuditEntry)
+    if Role.HOTLINE_LEADER not in user.roles:
+        query = query.where(AuditEntry.action.not_in(CONFIDENTIAL_AUDIT_ACTIONS))
+    if action:
+        query = query.where(AuditEntry.action == action)
     if entity:
         query = query.where(AuditEntry.entity == entity)
     if entity_id:

@@ -19,10 +19,18 @@ from typing import Any
 
 from fastapi import WebSocket
 
-from callmodel.events import AgentRinging, CallRouted, CallStarted, QueueJoined
+from callmodel.events import (
+    AgentRinging,
+    CallRouted,
+    CallStarted,
+    EmergencyDialEnded,
+    EmergencyDialStarted,
+    QueueJoined,
+)
 from crm.accounts.services import Staff
 from crm.calls.services import call_of
 from crm.domain.access import Role
+from crm.domain.call_outcomes import DIAL_STATUS_LABELS
 from crm.domain.redaction import redact
 from crm.notifications import (
     AgentStateChanged,
@@ -117,6 +125,10 @@ class Hub:
                 await self._pop(event.uniqueid)
             elif isinstance(event, CallStarted | QueueJoined) and self.consoles:
                 await self._prepare(event.uniqueid)
+            elif isinstance(event, EmergencyDialStarted):
+                await self._maybe_emergency(event.uniqueid, unless_routed=True)
+            elif isinstance(event, EmergencyDialEnded) and event.dial_status != "ANSWER":
+                await self._maybe_emergency(event.uniqueid, failed=event.dial_status)
             elif isinstance(event, CallRouted):
                 await self._maybe_emergency(event.uniqueid)
                 if event.uniqueid in self.popped or event.uniqueid in self.prepared:
@@ -176,13 +188,22 @@ class Hub:
             if console.staff.extension in targets:
                 console.push({"type": "pop", "pop": pop})
 
-    async def _maybe_emergency(self, uniqueid: str) -> None:
+    async def _maybe_emergency(
+        self, uniqueid: str, *, unless_routed: bool = False, failed: str | None = None
+    ) -> None:
+        """The emergency banner on every console: when the IVR routes the call to 110, when
+        110 is rung without the IVR (its server down: ``unless_routed``), and again when a
+        110 dial fails (``failed``, Asterisk's DIALSTATUS, which the banner names)."""
+
         def load() -> dict[str, Any] | None:
             with self.state.sessions() as session:
                 call = call_of(session, uniqueid)
                 if call is None or call.route != "emergency":
                     return None
+                if unless_routed and call.route_reason is not None:
+                    return None  # the IVR's CallRouted has shown it already
                 return {
+                    "failed": DIAL_STATUS_LABELS.get(failed, failed) if failed else None,
                     "uniqueid": call.uniqueid,
                     "ticket": call.ticket.number if call.ticket else None,
                     "caller_number": call.caller_number,

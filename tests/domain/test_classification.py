@@ -268,3 +268,16 @@ def test_emergency_not_transferred_is_dispatched_and_leader_told() -> None:
         True,
     )
     assert result.rules == (c.RULE_EMERGENCY_DISPATCH,)
+
+
+def test_praise_is_thanked_not_treated_as_a_suggestion() -> None:
+    praised = classify(Intake(CallType.PRAISE, "窗口服务热情", body=HOUSING))
+    assert praised.tell_caller == (msg.PRAISE_PASSED_ON,) and "表扬" in msg.PRAISE_PASSED_ON
+    suggested = classify(Intake(CallType.SUGGESTION, "增设公交线路", body=HOUSING))
+    assert suggested.tell_caller == (msg.SUGGESTION_PASSED_ON,)
+
+
+def test_a_plain_invalid_call_is_recorded_under_other_with_a_note() -> None:
+    result = classify(Intake(CallType.INVALID, "来电无声"))
+    assert result.archive_now and result.notes == (msg.INVALID_OTHER,)
+    assert "其他" in msg.INVALID_OTHER

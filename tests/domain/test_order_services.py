@@ -310,6 +310,21 @@ def test_report_is_handled_only_by_leader_or_assigned_reviewer(db: Session) -> N
     assert t.status == S.REPLIED
 
 
+def test_a_report_goes_only_to_a_discipline_or_judicial_body(db: Session) -> None:
+    t = new_ticket(db, "13800000024", cn(9, 30, 10))
+    form = RegistrationForm(
+        CallType.REPORT, "违规收费", contact_number="13800000024", target="某科长"
+    )
+    orders.register_ticket(db, t.id, form, AGENT)
+    with pytest.raises(RuleViolation) as refused:
+        orders.dispatch(db, t.id, unit(db, "city-housing").id, HOTLINE_LEADER)
+    assert refused.value.rule == "report_recipient"
+    assert "市住房和城乡建设局" in refused.value.message
+    assert t.status == S.REGISTERED
+    orders.dispatch(db, t.id, unit(db, "city-procuratorate").id, HOTLINE_LEADER)
+    assert t.status == S.DISPATCHED
+
+
 def test_hand_over_needs_a_record(db: Session) -> None:
     t = new_ticket(db, "13800000015", cn(9, 30, 10))
     orders.register_ticket(db, t.id, RegistrationForm(CallType.CONSULTATION, "x"), AGENT)

@@ -104,13 +104,15 @@ def test_chase_note_names_the_order_and_no_dispatch() -> None:
     assert decision.previous_number == "20260930-0007"
 
 
-def test_redispatch_carries_reference_and_the_three_notes() -> None:
-    decision = decide_repeat(prior(CallType.HELP), at(10, 2))
-    assert decision.previous_number == "20260930-0007"
-    assert "20260930-0007" in decision.notes[0] and "特别跟进" in decision.notes[0]
-    assert decision.notes[1:] == msg.DISPATCH_NOTES
-    assert len(msg.DISPATCH_NOTES) == 3
-    assert "22小时" in msg.DISPATCH_NOTES[1]
+@pytest.mark.parametrize("call_type", [CallType.HELP, CallType.REPORT, CallType.COMPLAINT])
+def test_redispatch_carries_the_reference_and_no_other_types_notes(call_type: CallType) -> None:
+    """The help request's three notes (22 h feedback) come with a help request's dispatch
+    (crm/orders/stages.py), never with a re-dispatched report or complaint."""
+    decision = decide_repeat(prior(call_type), at(11, 30))
+    assert decision.kind == "redispatch" and decision.previous_number == "20260930-0007"
+    [note] = decision.notes
+    assert "20260930-0007" in note and "特别跟进" in note
+    assert len(msg.DISPATCH_NOTES) == 3 and "22小时" in msg.DISPATCH_NOTES[1]
 
 
 def test_first_call_is_a_new_order() -> None:

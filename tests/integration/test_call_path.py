@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from crm import db
 from crm.models import Alert, Ticket
 from hotlinectl import services
+from ivr.menu import URGENT_PROMPTS
 from tests.integration.conftest import AGENT_ONE, AGENT_TWO, Hotline, finished
 
 
@@ -21,6 +23,27 @@ def ended(call: dict) -> bool:
 def seconds_of_audio(path) -> float:
     out = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True)
     return float(out.stdout)
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC times; the API answers with aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def alerts_of(hotline: Hotline, ticket_number: str) -> list[Alert]:
+    """The alerts raised for one ticket, oldest first."""
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.make_sessionmaker(engine)() as session:
+        found = list(
+            session.scalars(
+                select(Alert)
+                .join(Ticket, Ticket.id == Alert.ticket_id)
+                .where(Ticket.number == ticket_number)
+                .order_by(Alert.id)
+            )
+        )
+    engine.dispose()
+    return found
 
 
 def test_emergency_key_reaches_110_and_the_ticket_is_archived(agents: Hotline):
@@ -114,7 +137,7 @@ def test_busy_110_is_tried_twice_then_the_caller_heads_the_general_queue(agents:
     centre = agents.emergency_centre(busy=True, calls=2)
     agents.login(AGENT_ONE, ["general"])
     phone = agents.phone(AGENT_ONE)
-    number, caller = agents.call(keys="1", hold_ms=8000)
+    number, caller = agents.call(keys="1", hold_ms=12000)
     assert finished(caller) == 0, caller.output()
     assert finished(centre) == 0, centre.output()
     assert finished(phone) == 0, phone.output()
@@ -122,6 +145,18 @@ def test_busy_110_is_tried_twice_then_the_caller_heads_the_general_queue(agents:
     assert call["emergency_dial_status"] == "BUSY" and not call["transferred_to_110"]
     assert call["queue"] == "general" and call["outcome"] == "answered"
     assert call["ticket"]["call_type"] == "emergency" and call["ticket"]["status"] == "registered"
+    # The caller was told between the tries and before the queue; the leader of each failure.
+    alerts = alerts_of(agents, call["ticket"]["number"])
+    assert [a.kind for a in alerts] == ["emergency", "emergency_failed", "emergency_failed"]
+    assert all("110占线" in a.message for a in alerts[1:])
+    # Between the two failures the caller heard 正在为您转接110 once more; after the second,
+    # 110线路忙 before an agent was rung.
+    prompts = agents.settings.in_chroot(agents.settings.asterisk_prompts_dir)
+    spoken = {n: seconds_of_audio(prompts / f"{n}.wav") for n in URGENT_PROMPTS}
+    first, second = (utc(a.created_at) for a in alerts[1:])
+    assert (second - first).total_seconds() >= 0.8 * spoken["transfer_emergency"]
+    rung = utc(datetime.fromisoformat(call["agent_called_at"]))
+    assert (rung - second).total_seconds() >= 0.8 * spoken["emergency_failed"]
 
 
 def test_calls_go_on_while_the_crm_is_down_and_their_tickets_appear_once_it_is_back(
@@ -157,9 +192,28 @@ def test_with_the_fastagi_server_down_the_dialplan_menu_still_reaches_110(agents
         number, caller = agents.call(keys="1", hold_ms=3000)
         assert finished(caller) == 0, caller.output()
         assert finished(centre) == 0, "no 110 without the FastAGI server:\n" + centre.output()
-        # The AMI bridge alone makes the ticket.
+        # The AMI bridge alone makes the ticket, and tells the hotline leader.
         call = agents.wait_for_call(number, ended)
         assert call["transferred_to_110"] and call["ticket"]["status"] == "archived"
+        [alert] = alerts_of(agents, call["ticket"]["number"])
+        assert alert.kind == "emergency" and alert.audience == "hotline_leader"
+        assert "语音导航不可用" in alert.message
+    finally:
+        services.start(agents.settings, "agi")
+
+
+def test_with_the_fastagi_server_down_every_menu_key_keeps_its_queue_and_type(agents: Hotline):
+    agents.login(AGENT_TWO, ["complaint"])
+    services.stop(agents.settings, "agi")
+    try:
+        phone = agents.phone(AGENT_TWO)
+        number, caller = agents.call(keys="4", hold_ms=4000)
+        assert finished(caller) == 0, caller.output()
+        assert finished(phone) == 0, "the complaint queue's agent was not rung:\n" + phone.output()
+        call = agents.wait_for_call(number, ended)
+        assert call["queue"] == "complaint" and call["ivr_fallback"] and call["ivr_path"] == ["4"]
+        assert call["agent_interface"] == f"PJSIP/{AGENT_TWO}" and call["outcome"] == "answered"
+        assert call["ticket"]["call_type"] == "complaint"
     finally:
         services.start(agents.settings, "agi")
 

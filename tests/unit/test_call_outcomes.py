@@ -38,18 +38,26 @@ def test_ticket_numbers_are_readable_and_daily():
 
 
 @pytest.mark.parametrize(
-    ("route", "dial", "agent", "outcome"),
+    ("route", "dial", "agent", "queued", "outcome"),
     [
-        ("emergency", "ANSWER", False, CallOutcome.TRANSFERRED_110),
-        ("emergency", "BUSY", True, CallOutcome.ANSWERED),
-        ("emergency", "BUSY", False, CallOutcome.ABANDONED_IN_QUEUE),
-        ("queue", None, True, CallOutcome.ANSWERED),
-        ("queue", None, False, CallOutcome.ABANDONED_IN_QUEUE),
-        (None, None, False, CallOutcome.ABANDONED_IN_IVR),
+        ("emergency", "ANSWER", False, False, CallOutcome.TRANSFERRED_110),
+        ("emergency", "BUSY", True, True, CallOutcome.ANSWERED),
+        ("emergency", "BUSY", False, True, CallOutcome.ABANDONED_IN_QUEUE),
+        # hung up while 110 rang, or between two tries: never reached the queue
+        ("emergency", "CANCEL", False, False, CallOutcome.ABANDONED_DURING_110),
+        ("emergency", "BUSY", False, False, CallOutcome.ABANDONED_DURING_110),
+        ("queue", None, True, True, CallOutcome.ANSWERED),
+        ("queue", None, False, True, CallOutcome.ABANDONED_IN_QUEUE),
+        (None, None, False, False, CallOutcome.ABANDONED_IN_IVR),
     ],
 )
-def test_outcome_at_end(route, dial, agent, outcome):
-    assert outcome_at_end(route=route, dial_status=dial, agent_answered=agent) is outcome
+def test_outcome_at_end(route, dial, agent, queued, outcome):
+    found = outcome_at_end(route=route, dial_status=dial, agent_answered=agent, queued=queued)
+    assert found is outcome
+
+
+def test_an_urgent_caller_who_gave_up_on_110_is_called_back():
+    assert needs_callback(CallOutcome.ABANDONED_DURING_110, "13800138000")
 
 
 def test_abandoned_callers_are_called_back_unless_anonymous():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from panoramisk.message import Message
 from sqlalchemy import func, select
 
@@ -115,6 +116,58 @@ def test_110_busy_then_queue_keeps_the_ticket_open_for_the_agent(sessions):
     assert record.ticket.call_type is CallType.EMERGENCY
 
 
+def dial_110(uid: str, status: str | None, t: float, n: int = 1) -> ev.CallEvent:
+    """Asterisk's DialBegin (status None) or DialEnd of the n-th try to 110."""
+    if status is None:
+        return ev.EmergencyDialStarted(event_id=f"b{n}-{uid}", uniqueid=uid, occurred_at=at(t))
+    return ev.EmergencyDialEnded(
+        event_id=f"d{n}-{uid}", uniqueid=uid, occurred_at=at(t), dial_status=status
+    )
+
+
+def alerts_of(sessions, kind: str) -> list[Alert]:
+    with sessions() as s:
+        return list(s.scalars(select(Alert).where(Alert.kind == kind).order_by(Alert.id)))
+
+
+def test_every_failed_110_try_alerts_the_hotline_leader_with_what_happened(sessions):
+    apply_event(sessions, started("3.2"))
+    apply_event(sessions, routed("3.2", "emergency", reason="key 1"))
+    for n, status in ((1, "BUSY"), (2, "NOANSWER")):
+        apply_event(sessions, dial_110("3.2", None, 2 + 10 * n, n))
+        apply_event(sessions, dial_110("3.2", status, 10 + 10 * n, n))
+    assert len(alerts_of(sessions, "emergency")) == 1  # the IVR's; a try is not a new emergency
+    failed = alerts_of(sessions, "emergency_failed")
+    assert [a.data["dial_status"] for a in failed] == ["BUSY", "NOANSWER"]
+    assert "110占线" in failed[0].message and "110无人接听" in failed[1].message
+    assert {a.audience for a in failed} == {"hotline_leader"}
+
+
+def test_110_rung_by_the_dialplans_own_menu_alerts_the_leader_too(sessions):
+    apply_event(sessions, started("3.3"))  # no CallRouted: the FastAGI server is down
+    apply_event(sessions, dial_110("3.3", None, 3))
+    [alert] = alerts_of(sessions, "emergency")
+    assert "正在转接110" in alert.message and "语音导航不可用" in alert.message
+    apply_event(sessions, dial_110("3.3", "ANSWER", 5))
+    apply_event(sessions, ended("3.3", route="emergency", ivr_fallback=True))
+    record = call(sessions, "3.3")
+    assert record.transferred_to_110 and record.ticket.status is TicketStatus.ARCHIVED
+    assert len(alerts_of(sessions, "emergency")) == 1
+
+
+def test_an_urgent_caller_who_hangs_up_while_110_rings_is_recorded_so_and_called_back(sessions):
+    apply_event(sessions, started("3.4"))
+    apply_event(sessions, routed("3.4", "emergency", reason="key 1"))
+    apply_event(sessions, dial_110("3.4", None, 3))
+    apply_event(sessions, dial_110("3.4", "CANCEL", 6))
+    apply_event(sessions, ended("3.4", t=6, route="emergency", dial_status="CANCEL"))
+    record = call(sessions, "3.4")
+    assert record.outcome == "abandoned_110" and record.queue is None
+    assert record.ticket.callback_needed
+    [failed] = alerts_of(sessions, "emergency_failed")
+    assert "转接110时挂机" in failed.message and "回拨" in failed.message
+
+
 def test_caller_who_gives_up_in_the_queue_is_listed_for_call_back(sessions):
     apply_event(sessions, started("4.1"))
     apply_event(sessions, routed("4.1", "queue", "help", call_type="help"))
@@ -200,3 +253,49 @@ def test_an_event_with_a_header_given_twice_is_believed_in_nothing():
     headers = dict(Message.from_line(forged))
     assert headers["Uniqueid"] == ["6.6", "1796.1"]
     assert translate(headers) is None
+
+
+MENU_ROUTED = {
+    "Event": "UserEvent",
+    "UserEvent": "HotlineRouted",
+    "Channel": "PJSIP/citizens-00000002",
+    "Context": "hotline-route",
+    "Uniqueid": "1796.2",
+    "Linkedid": "1796.2",
+    "CallerIDNum": "13800138000",
+    "Priority": "11",  # the dialplan's own, as in every channel event: not the queue's
+    "Route": "queue",
+    "Queue": "complaint",
+    "QueuePriority": "0",
+    "CallType": "complaint",
+    "Key": "4",
+}
+
+
+def test_the_dialplan_menus_route_keeps_the_call_type_and_queue(sessions):
+    routed_event = translate(MENU_ROUTED)
+    assert isinstance(routed_event, ev.CallRouted) and routed_event.ivr_fallback
+    assert (routed_event.queue, routed_event.call_type, routed_event.ivr_path) == (
+        "complaint",
+        "complaint",
+        ["4"],
+    )
+    apply_event(sessions, routed_event)
+    record = call(sessions, "1796.2")
+    assert record.queue == "complaint" and record.ivr_fallback
+    assert record.ticket.call_type is CallType.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Context": "hotline-agents"},  # not the caller's route
+        {"Linkedid": "1796.1"},  # not the caller's own channel
+        {"Queue": "complaint,x"},
+        {"CallType": "vip"},
+        {"Key": "44"},
+        {"Route": "emergency"},  # 110 is learnt from Asterisk's DialBegin, not from this
+    ],
+)
+def test_a_menu_route_event_the_menu_cannot_have_sent_is_ignored(change):
+    assert translate({**MENU_ROUTED, **change}) is None

@@ -103,10 +103,25 @@ def test_agents_become_endpoints_with_auth_or_fixed_contact():
     assert "contact = sip:8102@127.0.0.1:5999" in pjsip and "[8102-auth]" not in pjsip
 
 
-def test_fallback_menu_reaches_110_on_every_emergency_key():
+def test_fallback_menu_keeps_every_option_of_the_menu_file():
+    """Without the FastAGI server each key still goes where the menu sends it: 110 for the
+    emergency keys, its own queue (and call type, told to the CRM) for the others."""
     dialplan = rendered()["extensions.conf"]
-    for key in MENU.emergency_keys:
-        assert f'GotoIf($["${{HOTLINE_KEY}}" = "{key}"]?urgent)' in dialplan
+    fallback = dialplan[
+        dialplan.index("exten => fallback,1") : dialplan.index("[hotline-callback]")
+    ]
+    for key, option in MENU.options.items():
+        jump = re.search(
+            rf'GotoIf\(\$\["\${{HOTLINE_KEY}}" = "{re.escape(key)}"\]\?(option-\d+)\)', fallback
+        )
+        assert jump, key
+        steps = fallback[fallback.index(f"n({jump.group(1)}),") :].split("Goto(", 2)[0]
+        if option.route == "emergency":
+            assert "HOTLINE_ROUTE=emergency" in steps and "emergency,1" in fallback
+        else:
+            assert f"Set(HOTLINE_QUEUE={option.queue})" in steps, key
+            assert f"Queue: {option.queue},QueuePriority:" in steps and f"Key: {key})" in steps
+            assert f"CallType: {option.call_type or ''}," in steps
 
 
 def test_speakable_pinyin_reads_numbers_the_chinese_way():

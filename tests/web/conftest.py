@@ -32,6 +32,8 @@ USERS = {
     "qc1": ([Role.SUPERVISOR], "李质检", None),
     "qc2": ([Role.SUPERVISOR], "周质检", AGENT_TWO),  # listens on the second desk phone
     "admin1": ([Role.ADMIN], "赵管理", None),
+    "boss1": ([Role.HOTLINE_LEADER], "孙负责", None),
+    "rev1": ([Role.REVIEWER], "钱审核", None),
 }
 
 

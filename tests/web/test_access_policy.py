@@ -20,8 +20,9 @@ from callmodel.calltypes import CallType
 from crm import db
 from crm.accounts.services import set_account
 from crm.app import create_app
+from crm.directory.services import seed_units
 from crm.domain.access import Role, Viewer
-from crm.models import AuditEntry
+from crm.models import AuditEntry, Call
 from crm.models.workorders import StaffUser, TicketDetail
 from crm.orders import services as orders
 from crm.security import COOKIE
@@ -516,3 +517,108 @@ def test_a_cookie_authenticated_change_from_another_site_is_refused(
         ).status_code
         == 200
     )
+
+
+# --- a report in lists, its recipient, and the audit of its reads ------------------------------
+
+
+def units_by_name(app: TestClient) -> dict[str, dict[str, Any]]:
+    """The site's units (config/units.yaml), as the leader console's picker gets them."""
+    with db.transaction(app.app.state.sessions) as session:
+        seed_units(session)
+    return {u["name"]: u for u in app.get("/web/api/units").json()}
+
+
+def test_a_report_goes_only_to_a_discipline_or_judicial_body(app: TestClient, calls: Calls) -> None:
+    sign_in(app, "hl1")
+    units = units_by_name(app)
+    assert units["市纪委监委效能监察室"]["reports"] and not units["市住房和城乡建设局"]["reports"]
+    path = f"/web/api/leader/orders/{calls.report_id}/dispatch"
+    refused = app.post(path, json={"unit_id": units["市住房和城乡建设局"]["id"]})
+    assert refused.status_code == 409 and "纪检监察或司法" in refused.json()["error"]
+    assert app.get(f"/api/orders/{calls.report_id}").json()["status"] == "registered"
+    done = app.post(path, json={"unit_id": units["市纪委监委效能监察室"]["id"]})
+    assert done.status_code == 200, done.text
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_a_report_is_listed_sealed_and_opening_it_is_the_one_audited_read(
+    app: TestClient, calls: Calls, username: str
+) -> None:
+    sign_in(app, username)
+    for _ in range(3):
+        listed = app.get("/web/api/leader/orders", params={"view": "open"}).json()
+        api_listed = app.get("/api/orders").json()
+    for rows in (listed, api_listed):
+        [row] = [o for o in rows if o["ticket_id"] == calls.report_id]
+        assert SECRET not in json.dumps(row, ensure_ascii=False) and row["confidential"]
+    assert audit_rows(app, "read_confidential") == []
+    opened = app.get(f"/web/api/leader/orders/{calls.report_id}")
+    assert opened.status_code == 200 and opened.json()["question"] == SECRET
+    assert opened.json()["caller_number"] == REPORTER
+    [read] = audit_rows(app, "read_confidential")
+    assert (read.actor, read.entity_id) == (username, str(calls.report_id))
+
+
+def test_opening_a_report_in_the_console_is_refused_to_other_leaders_and_audited(
+    app: TestClient, calls: Calls
+) -> None:
+    sign_in(app, "shift1")
+    refused = app.get(f"/web/api/leader/orders/{calls.report_id}")
+    assert refused.status_code == 403 and SECRET not in refused.text
+    [denied] = audit_rows(app, "read_denied")
+    assert denied.actor == "shift1"
+
+
+def test_who_read_a_report_is_for_the_hotline_leaders_eyes_only(
+    app: TestClient, calls: Calls
+) -> None:
+    sign_in(app, "rev1")
+    assert app.get(f"/api/orders/{calls.report_id}").status_code == 200
+    for name in ("shift1", "qc1", "admin1"):
+        sign_in(app, name)
+        actions = {a["action"] for a in app.get("/api/audit", params={"limit": 5000}).json()}
+        assert actions and not actions & {"read_confidential", "read_denied"}, name
+    sign_in(app, "hl1")
+    reads = app.get("/api/audit", params={"action": "read_confidential"}).json()
+    assert [(a["actor"], a["entity_id"]) for a in reads] == [("rev1", str(calls.report_id))]
+    page = app.get("/web/leader")
+    assert page.status_code == 200
+
+
+def test_the_assigned_reviewer_plays_the_reports_recording_and_no_other_reviewer(
+    app: TestClient, calls: Calls
+) -> None:
+    settings = app.app.state.settings
+    recording = f"{settings.recordings_dir}/{calls.report_uid}.wav"
+    path = settings.in_chroot(recording)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"RIFF" + bytes(64))
+    with db.transaction(app.app.state.sessions) as session:
+        call = session.scalars(select(Call).where(Call.uniqueid == calls.report_uid)).one()
+        call.recording_path = recording
+    audio = f"/web/api/recordings/{calls.report_uid}/audio"
+    sign_in(app, "rev2")
+    assert app.get(audio).status_code == 403
+    sign_in(app, "rev1")
+    played = app.get(audio)
+    assert played.status_code == 200 and played.content.startswith(b"RIFF")
+    assert app.get(f"/web/api/recordings/{calls.report_uid}/transcript").status_code == 200
+    assert {(a.actor, a.action) for a in audit_rows(app, "play_recording", "read_denied")} == {
+        ("rev1", "play_recording"),
+        ("rev2", "read_denied"),
+    }
+
+
+def test_a_unit_refused_anothers_order_is_not_told_of_reports(
+    app: TestClient, calls: Calls
+) -> None:
+    with app.app.state.sessions() as session:
+        plain = session.scalars(select(Call).where(Call.uniqueid == calls.plain_uid)).one()
+        ticket_id = plain.ticket.id
+    sign_in(app, "unit1")
+    refused = app.get(f"/api/orders/{ticket_id}")
+    assert refused.status_code == 403 and "本单位" in refused.json()["error"]
+    assert "举报" not in refused.text
+    report = app.get(f"/api/orders/{calls.report_id}")
+    assert report.status_code == 403 and "举报" in report.json()["error"]

@@ -55,6 +55,7 @@ Live.on("emergency", ({ alert }) => {
   const bar = $("#emergency-bar");
   bar.replaceChildren(
     el("span", {}, `⚠ ${T.emergency_alert}`),
+    alert.failed ? el("strong", { class: "failed" }, alert.failed) : "",
     el("span", {}, alert.caller_number || ""),
     el("span", {}, alert.ticket || ""),
     el("span", {}, fmtTime(alert.started_at)),
