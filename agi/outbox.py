@@ -218,7 +218,11 @@ class Outbox:
             await asyncio.to_thread(self._run, self._delivered, [p.id for p in batch])
             return len(batch)
         if response.status_code == 422:
-            log.error("CRM rejected event %s: %s", batch[0].event_id, response.text)
+            # The CRM's answer quotes the event (numbers, what was said): kept in the outbox's
+            # own file, not in the log.
+            log.error(
+                "CRM rejected event %s (422); the reason is kept in the outbox", batch[0].event_id
+            )
             await asyncio.to_thread(self._run, self._reject, batch[0].id, response.text)
             return 0
         raise httpx.HTTPStatusError(

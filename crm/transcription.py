@@ -35,6 +35,7 @@ from asr.transcript import Transcript, transcribe_recording
 from crm import db
 from crm.domain.access import Role
 from crm.models import Alert, Call, TranscriptionJob
+from hotline import logs
 from hotline.observability import serve_metrics
 from hotline.settings import Settings, load_settings
 
@@ -225,9 +226,7 @@ def run_workers(
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(logging.INFO)
     settings = load_settings()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
