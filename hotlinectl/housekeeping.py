@@ -16,6 +16,7 @@ state folder (renamed as Asterisk's user, whose folder it is; then ``logger relo
 
 from __future__ import annotations
 
+import grp
 import pwd
 import shlex
 import shutil
@@ -25,7 +26,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from hotline import users
 from hotline.asterisk import chroot_command
 from hotline.settings import Settings
 
@@ -72,9 +72,7 @@ def render_logrotate(settings: Settings) -> str:
             "logger reload",
         )
     )
-    # The folder is Asterisk's (2770): logrotate works in it only as its owner.
-    owner = settings.asterisk_user
-    user = owner if users.is_root() and _user_exists(owner) else "root"
+    user, group = _owner(settings.asterisk_state_dir / "log", settings.asterisk_user)
     lines = [
         f"# 12345 热线: the logs of the instance in {settings.var_dir} (written by hotline setup)",
         f"{_quote(settings.var_dir / 'log')}/*.log {{",
@@ -85,7 +83,7 @@ def render_logrotate(settings: Settings) -> str:
         "",
         f"{_quote(settings.asterisk_state_dir / 'log')}/*.log {{",
         *keep,
-        f"    su {user} {user}",
+        f"    su {user} {group}",
         "    nocreate",
         "    sharedscripts",
         "    postrotate",
@@ -98,12 +96,19 @@ def render_logrotate(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def _user_exists(name: str) -> bool:
+def _owner(folder: Path, fallback: str) -> tuple[str, str]:
+    """Who logrotate must act as in ``folder``: its owner (Asterisk's user, whose folder is
+    2770, which logrotate refuses to work in as root)."""
     try:
-        pwd.getpwnam(name)
+        stat = folder.stat()
+        return pwd.getpwuid(stat.st_uid).pw_name, grp.getgrgid(stat.st_gid).gr_name
+    except (FileNotFoundError, KeyError):
+        pass
+    try:
+        pwd.getpwnam(fallback)
     except KeyError:
-        return False
-    return True
+        return "root", "root"
+    return fallback, fallback
 
 
 def _write_root_file(path: Path, text: str) -> Path:
