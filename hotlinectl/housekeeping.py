@@ -9,8 +9,8 @@ child process so nothing of them stays in the sleeping one.
 
 The logrotate rule (rendered by ``hotline setup`` into ``var/run``, root's) covers the services'
 logs in ``var/log`` (copied and truncated: supervisord keeps them open) and Asterisk's in its
-state folder (renamed as Asterisk's user, whose folder it is; then ``logger reload`` through
-``asterisk -rx`` makes Asterisk open new files). Rotated logs carry the date and are kept
+state folder, reached through its mount in the root (renamed as Asterisk's user, whose folder
+it is; then ``logger reload`` through ``asterisk -rx`` makes Asterisk open new files). Rotated logs carry the date and are kept
 ``retention.logs_days`` days.
 """
 
@@ -72,7 +72,10 @@ def render_logrotate(settings: Settings) -> str:
             "logger reload",
         )
     )
-    user, group = _owner(settings.asterisk_state_dir / "log", settings.asterisk_user)
+    # Asterisk's logs as Asterisk reaches them, through the root (the state folder's own path
+    # runs through var/, which Asterisk's user may not enter).
+    asterisk_logs = settings.instance_host_dir / "log"
+    user, group = _owner(asterisk_logs, settings.asterisk_user)
     lines = [
         f"# 12345 热线: the logs of the instance in {settings.var_dir} (written by hotline setup)",
         f"{_quote(settings.var_dir / 'log')}/*.log {{",
@@ -81,7 +84,7 @@ def render_logrotate(settings: Settings) -> str:
         "    copytruncate",
         "}",
         "",
-        f"{_quote(settings.asterisk_state_dir / 'log')}/*.log {{",
+        f"{_quote(asterisk_logs)}/*.log {{",
         *keep,
         f"    su {user} {group}",
         "    nocreate",

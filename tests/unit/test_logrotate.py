@@ -24,7 +24,7 @@ def _settings(tmp_path: Path) -> Settings:
 def test_logrotate_accepts_the_rule_and_rotates_both_folders(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     crm_log = settings.var_dir / "log" / "crm.log"
-    messages = settings.asterisk_state_dir / "log" / "messages.log"
+    messages = settings.instance_host_dir / "log" / "messages.log"
     for path in (crm_log, messages):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("2026-12-01 a line\n", encoding="utf-8")
