@@ -9,6 +9,7 @@ numbers, what they said and staff's details, and an error goes to a log file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,10 +23,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    """The database's folder, and the file itself made private before SQLite opens it (its
+    -wal and -shm files take the file's mode): it holds callers' numbers."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
 
 
 def make_engine(url: str) -> Engine:

@@ -58,13 +58,21 @@ class Service:
     port: int | None
     # Asterisk drops root itself (-U/-G, after binding); the others never have it.
     as_service_user: bool = True
+    # Nothing for other users. Asterisk's files stay writable by its group, the services'
+    # user among them: MixMonitor makes a folder per day, where the transcriber puts the
+    # compressed recording beside the WAV.
+    umask: str = "027"
 
 
 def services(settings: Settings) -> dict[str, Service]:
     python = sys.executable
     return {
         "asterisk": Service(
-            "asterisk", asterisk_command(settings), settings.ami_port, as_service_user=False
+            "asterisk",
+            asterisk_command(settings),
+            settings.ami_port,
+            as_service_user=False,
+            umask="007",
         ),
         "crm": Service("crm", [python, "-m", "crm"], settings.crm_port),
         "agi": Service("agi", [python, "-m", "agi"], settings.agi_port),
@@ -140,6 +148,8 @@ def render_supervisor_conf(settings: Settings) -> str:
         f"pidfile={_quote(str(run_dir / 'supervisord.pid'))}",
         f"childlogdir={_quote(str(log_dir))}",
         f"identifier=hotline:{_quote(str(settings.var_dir))}",
+        # The logs it writes hold what the services say: root's and the services' group's.
+        "umask=027",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
@@ -157,7 +167,8 @@ def render_supervisor_conf(settings: Settings) -> str:
             user = [f"user={settings.service_user}"]
         # Started one by one by start_all, in order; restarted by supervisord when they die.
         lines += _program(settings, name, service.argv, environment, [*user, "autostart=false",
-                          f"startsecs={SETTLE_SECONDS:g}", "startretries=10"])  # fmt: skip
+                          f"startsecs={SETTLE_SECONDS:g}", "startretries=10"],
+                          umask=service.umask)  # fmt: skip
     # It sleeps until the daily hour: nothing to wait for, so it starts with supervisord.
     housekeeping = [sys.executable, "-m", "hotlinectl.cli", HOUSEKEEPING]
     environment = f'HOTLINE_CONFIG="{_quote(str(settings.source_file))}"'
@@ -167,17 +178,22 @@ def render_supervisor_conf(settings: Settings) -> str:
 
 
 def _program(
-    settings: Settings, name: str, argv: list[str], environment: str, own: list[str]
+    settings: Settings,
+    name: str,
+    argv: list[str],
+    environment: str,
+    own: list[str],
+    umask: str = "027",
 ) -> list[str]:
-    """One ``[program:…]`` section; ``umask=027``: whatever a service makes (recordings, CDR,
-    logs, the outbox) is for the hotline's users only."""
+    """One ``[program:…]`` section; whatever a service makes (recordings, CDR, logs, the
+    outbox) is for the hotline's users only (``Service.umask``)."""
     return [
         "",
         f"[program:{name}]",
         f"command={_quote(shlex.join(argv))}",
         f"directory={_quote(str(PROJECT_ROOT))}",
         f"environment={environment}",
-        "umask=027",
+        f"umask={umask}",
         *own,
         "autorestart=true",
         "stopsignal=TERM",

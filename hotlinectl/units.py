@@ -87,7 +87,7 @@ def _service_unit(settings: Settings, service: services.Service) -> str:
         "ProtectKernelTunables=yes",
         "ProtectControlGroups=yes",
         "RestrictSUIDSGID=yes",
-        "UMask=0027",
+        f"UMask=0{service.umask}",
         "ReadWritePaths=" + " ".join(str(path) for path in state),
     ]
     if service.name == "transcriber":
