@@ -10,8 +10,8 @@ child process so nothing of them stays in the sleeping one.
 The logrotate rule (rendered by ``hotline setup`` into ``var/run``, root's) covers the services'
 logs in ``var/log`` (copied and truncated: supervisord keeps them open) and Asterisk's in its
 state folder, reached through its mount in the root (renamed as Asterisk's user, whose folder
-it is; then ``logger reload`` through ``asterisk -rx`` makes Asterisk open new files). Rotated logs carry the date and are kept
-``retention.logs_days`` days.
+it is; then ``logger reload`` through ``asterisk -rx`` makes Asterisk open new files). Rotated
+logs carry the date and are kept ``retention.logs_days`` days.
 """
 
 from __future__ import annotations
