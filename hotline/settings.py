@@ -28,7 +28,11 @@ from asr.settings import AsrSettings
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 DIALPLAN_TEMPLATES = PROJECT_ROOT / "dialplans"
-DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+# The hotline's state (databases, recordings, logs, the settings file): never in the code's
+# folder, which an upgrade or a fresh clone replaces.
+DEFAULT_VAR_DIR = Path("/var/lib/hotline")
+# Where the state was before; an instance found there is moved once (hotlinectl/relocate.py).
+LEGACY_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_CHROOT = Path("/var/cache/hotline/asterisk-sid")
 
 

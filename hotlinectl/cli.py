@@ -27,7 +27,7 @@ from crm.directory.services import seed_all
 from hotline import asterisk, rendering, users
 from hotline.prompts import build_prompts
 from hotline.settings import Settings, config_file, load_settings
-from hotlinectl import backup, housekeeping, services, units, upgrade
+from hotlinectl import backup, housekeeping, relocate, services, units, upgrade
 from ivr.menu import load_menu
 
 SECRETS = ("ami_secret", "crm_ingest_token", "asterisk_metrics_secret")
@@ -79,6 +79,8 @@ def prepare(settings: Settings) -> None:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
+    # An instance from before /var/lib/hotline was the default moves there first, once.
+    relocate.migrate_legacy_state()
     ensure_config_file(config_file())
     settings = load_settings()
     prepare(settings)
