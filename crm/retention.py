@@ -162,7 +162,8 @@ def _mask(number: str | None) -> str | None:
 def _purge_numbers(
     session: Session, settings: Settings, holds: _Holds, now: datetime, report: PurgeReport
 ) -> None:
-    for call in _calls_before(session, cutoff(now, settings.retention.numbers_days)):
+    moment = cutoff(now, settings.retention.numbers_days)
+    for call in _calls_before(session, moment):
         if holds.reason(call) is not None or "*" in call.caller_number:
             continue
         call.caller_number = _mask(call.caller_number) or ""
@@ -181,7 +182,9 @@ def _purge_numbers(
             detail.caller_id = None
     session.flush()
     in_use = select(TicketDetail.caller_id).where(TicketDetail.caller_id.is_not(None))
-    gone = session.execute(delete(Caller).where(Caller.id.not_in(in_use)))
+    gone = session.execute(
+        delete(Caller).where(Caller.id.not_in(in_use), Caller.created_at < moment)
+    )
     report.callers_deleted += gone.rowcount or 0  # type: ignore[attr-defined]
 
 

@@ -74,7 +74,7 @@ class World:
             if call_type is not None:
                 caller = s.scalar(select(Caller).where(Caller.number == number))
                 if caller is None:
-                    caller = Caller(number=number)
+                    caller = Caller(number=number, created_at=at)
                     s.add(caller)
                     s.flush()
                 s.add(TicketDetail(ticket_id=ticket.id, caller_id=caller.id,
