@@ -24,9 +24,10 @@ import io
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -192,6 +193,21 @@ def _held_uniqueids(session: Session, holds: _Holds, moment: datetime) -> set[st
     return {call.uniqueid for call in _calls_before(session, moment) if holds.reason(call)}
 
 
+def _asterisk_zone(settings: Settings) -> tzinfo | None:
+    """The time zone Asterisk writes CDR times in (cdr.conf: usegmtime = no): its root's
+    ``/etc/localtime``; None (this machine's own) when that names no zone."""
+    link = settings.asterisk_root / "etc" / "localtime"
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    _, found, name = target.partition("zoneinfo/")
+    try:
+        return ZoneInfo(name) if found else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def _purge_cdr(
     session: Session, settings: Settings, holds: _Holds, now: datetime, report: PurgeReport
 ) -> None:
@@ -203,7 +219,7 @@ def _purge_cdr(
         return
     moment = cutoff(now, settings.retention.cdr_days)
     keep_ids = _held_uniqueids(session, holds, moment)
-    local_moment = moment.astimezone().replace(tzinfo=None)
+    local_moment = moment.astimezone(_asterisk_zone(settings)).replace(tzinfo=None)
     with master.open("rb") as handle:
         data = handle.read()
     kept, dropped = [], 0

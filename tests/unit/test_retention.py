@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -271,3 +272,27 @@ def test_hotline_purge_runs_on_an_instance_folder(tmp_path: Path) -> None:
     assert world.files("400.1") == [] and len(world.files("400.2")) == 3
     assert world.row("400.1").caller_number == "138****8000"
     assert world.cdr_ids() == {"400.2"}
+
+
+def test_cdr_times_are_read_in_asterisks_own_time_zone(tmp_path: Path) -> None:
+    """Master.csv holds local times (usegmtime = no) of the zone Asterisk's root names."""
+    settings = _settings(tmp_path, cdr_days=1)
+    db.upgrade(settings.db_url)
+    etc = settings.asterisk_root / "etc"
+    etc.mkdir(parents=True)
+    (etc / "localtime").symlink_to("/usr/share/zoneinfo/Asia/Shanghai")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    cdr = settings.cdr_file
+    cdr.parent.mkdir(parents=True)
+    rows = []
+    for uid, hours in (("500.1", 30), ("500.2", 20)):
+        row = ['""'] * 18
+        local = (NOW - timedelta(hours=hours)).astimezone(shanghai)
+        row[9], row[16] = f'"{local:%Y-%m-%d %H:%M:%S}"', f'"{uid}"'
+        rows.append(",".join(row) + "\n")
+    cdr.write_text("".join(rows), encoding="utf-8")
+    report = purge(db.make_sessionmaker(db.make_engine(settings.db_url)), settings, NOW)
+    # 30 hours old is past one day; read as UTC it would have looked 22 hours old.
+    assert report.cdr_rows_deleted == 1
+    assert '"500.2"' in cdr.read_text(encoding="utf-8")
+    assert '"500.1"' not in cdr.read_text(encoding="utf-8")
