@@ -16,8 +16,9 @@ VENV=${HOTLINE_VENV:-$PROJECT/.venv}
 # Debian's own interpreter: the services run as the unprivileged user `hotline`, which must be
 # able to run the virtualenv's Python (an interpreter under /root, e.g. pyenv's, it cannot).
 PYTHON=${HOTLINE_PYTHON:-/usr/bin/python3}
+# opus-tools compresses recordings once transcribed; logrotate rotates the hotline's logs.
 DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc debootstrap sip-tester espeak-ng sox
-                 iproute2 ca-certificates)
+                 iproute2 ca-certificates opus-tools logrotate)
 # The test suite also runs every database test on PostgreSQL; the browser tests drive
 # Debian's Chromium (with CJK fonts so the Chinese consoles render); fail2ban checks its
 # filter against the security log the tests produce; systemd-analyze verifies the units.

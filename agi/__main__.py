@@ -11,6 +11,7 @@ from agi.handlers.context import HandlerContext
 from agi.metrics import agi_health, agi_registry
 from agi.outbox import Outbox
 from agi.server import FastAgiServer
+from hotline import logs
 from hotline.observability import serve_metrics
 from hotline.settings import Settings, load_settings
 from ivr.menu import load_menu
@@ -78,7 +79,13 @@ def _listen_for_urgent_speech(settings: Settings, context: HandlerContext) -> No
         host_path = settings.in_chroot(asterisk_path)
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(executor, decoder.decode, host_path)
-        log.info("utterance %s: %r in %.2f s", host_path.name, result.text, result.decode_seconds)
+        # What the caller said stays in the call's record, never in a log.
+        log.info(
+            "utterance %s: %d urgent words in %.2f s",
+            host_path.name,
+            len(result.urgent_words),
+            result.decode_seconds,
+        )
         return result.urgent_words
 
     context.utterances_dir = str(settings.utterances_dir)
@@ -91,9 +98,7 @@ def _listen_for_urgent_speech(settings: Settings, context: HandlerContext) -> No
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(logging.INFO)
     asyncio.run(serve(load_settings()))
 
 

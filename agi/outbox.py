@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -83,6 +84,9 @@ class Outbox:
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
+            # Callers' numbers wait here: the file (and SQLite's -wal/-shm, which take its
+            # mode) is the FastAGI server's user's alone.
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             db = sqlite3.connect(self.path, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
@@ -218,7 +222,11 @@ class Outbox:
             await asyncio.to_thread(self._run, self._delivered, [p.id for p in batch])
             return len(batch)
         if response.status_code == 422:
-            log.error("CRM rejected event %s: %s", batch[0].event_id, response.text)
+            # The CRM's answer quotes the event (numbers, what was said): kept in the outbox's
+            # own file, not in the log.
+            log.error(
+                "CRM rejected event %s (422); the reason is kept in the outbox", batch[0].event_id
+            )
             await asyncio.to_thread(self._run, self._reject, batch[0].id, response.text)
             return 0
         raise httpx.HTTPStatusError(

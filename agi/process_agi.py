@@ -23,6 +23,7 @@ from agi.channel import AgiProtocolError, AgiResult, CallerHungUp
 from agi.handlers.context import HandlerContext
 from agi.outbox import Outbox
 from agi.server import ROUTES
+from hotline import logs
 from hotline.settings import load_settings
 from ivr.menu import load_menu
 
@@ -77,7 +78,7 @@ async def run(script: str, agi: AGI) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logs.configure(logging.WARNING)
     script = sys.argv[1] if len(sys.argv) > 1 else ""
     with open(os.devnull, "w") as quiet:
         agi = AGI(stdin=sys.stdin, stdout=sys.stdout, stderr=quiet)

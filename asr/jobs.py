@@ -290,7 +290,8 @@ class JobWorker:
     """Claims jobs one at a time and runs ``transcribe`` on the recording path.
 
     Any exception from ``transcribe`` becomes the job's error; the loop itself never dies of a
-    bad recording.
+    bad recording. ``after`` runs once a job's transcript is stored (the CRM compresses the
+    recording then); its failure is logged and leaves the job done.
     """
 
     def __init__(
@@ -300,11 +301,13 @@ class JobWorker:
         *,
         worker_id: str | None = None,
         poll_seconds: float = 2.0,
+        after: Callable[[ClaimedJob], None] | None = None,
     ) -> None:
         self.queue = queue
         self.transcribe = transcribe
         self.worker_id = worker_id or default_worker_id()
         self.poll_seconds = poll_seconds
+        self.after = after
 
     def run_once(self) -> bool:
         """Run one job if there is one; True if a job was taken."""
@@ -319,6 +322,11 @@ class JobWorker:
             return True
         if not self.queue.complete(job.id, self.worker_id, transcript):
             log.warning("transcription job %s was taken over; result dropped", job.id)
+        elif self.after is not None:
+            try:
+                self.after(job)
+            except Exception:
+                log.exception("transcription job %s: the step after it failed", job.id)
         return True
 
     def run_forever(self, stop: threading.Event) -> None:

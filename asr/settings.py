@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 
 ASR_PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = ASR_PACKAGE_DIR.parent
-DEFAULT_MODELS_DIR = PROJECT_ROOT / "var" / "models"
+# In the hotline's state folder (hotline/settings.py: DEFAULT_VAR_DIR).
+DEFAULT_MODELS_DIR = Path("/var/lib/hotline/models")
 DEFAULT_MODEL_NAME = "vosk-model-small-cn-0.22"
 URGENT_KEYWORDS_FILE = PROJECT_ROOT / "config" / "urgent-keywords.yaml"
 CLASSIFIER_FILE = PROJECT_ROOT / "config" / "call-classifier.yaml"

@@ -7,13 +7,12 @@ import logging
 import uvicorn
 
 from crm.app import create_app
+from hotline import logs
 from hotline.settings import load_settings
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(logging.INFO)
     settings = load_settings()
     uvicorn.run(
         create_app(settings),
@@ -22,6 +21,8 @@ def main() -> None:
         log_level="info",
         # Every call sends several events: an access-log line each is noise, errors still log.
         access_log=False,
+        # uvicorn's loggers go through the hotline's masking format (hotline/logs.py).
+        log_config=None,
         proxy_headers=False,
     )
 

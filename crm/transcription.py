@@ -10,6 +10,10 @@ could not write is marked on its ticket, gets no job, and raises an alert for th
 wallboard; a transcriber without a speech model raises one alert (cleared once the model loads),
 and the API then answers ``no_model`` with the command that installs one. The process serves its
 metrics and health on ``transcriber_metrics_port`` (hotline/observability.py).
+
+Once a call is transcribed its WAV files are only listened to: the worker re-encodes them as
+Opus (``hotline/recordings.py``, about a tenth of the size) and points the call at the new mix.
+A conversion that fails leaves the WAV and the path as they were.
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from asr.engine import ModelMissingError
-from asr.jobs import JobQueue, JobWorker, default_worker_id
+from asr.jobs import ClaimedJob, JobQueue, JobWorker, default_worker_id
 from asr.transcript import Transcript, transcribe_recording
 from crm import db
 from crm.domain.access import Role
 from crm.models import Alert, Call, TranscriptionJob
+from hotline import logs, recordings
 from hotline.observability import serve_metrics
 from hotline.settings import Settings, load_settings
 
@@ -124,6 +129,27 @@ def _missing_model_message(settings: Settings) -> str:
     )
 
 
+def compress_recording(
+    sessions: sessionmaker[Session], settings: Settings, uniqueid: str, recording: str
+) -> str | None:
+    """The call's recording as Opus once transcribed; returns its new path (as Asterisk sees
+    it) or None when it stays WAV."""
+    mix = recordings.compress_call(settings.in_chroot(recording))
+    if mix is None:
+        return None
+    new_path = str(Path(recording).with_name(mix.name))
+    with sessions() as session, session.begin():
+        call = session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
+        if call is not None and call.recording_path == recording:
+            call.recording_path = new_path
+        job = session.scalars(
+            select(TranscriptionJob).where(TranscriptionJob.call_uniqueid == uniqueid)
+        ).one_or_none()
+        if job is not None:
+            job.recording_path = new_path
+    return new_path
+
+
 class TranscriberState:
     """What the transcriber's metrics and health report about this process."""
 
@@ -209,6 +235,9 @@ def run_workers(
             state.real_time_factor.observe(transcript.decode_seconds / audio)
         return transcript
 
+    def compress(job: ClaimedJob) -> None:
+        compress_recording(sessions, settings, job.call_uniqueid, job.recording_path)
+
     threads = []
     for n in range(settings.asr.worker_count()):
         worker = JobWorker(
@@ -216,6 +245,7 @@ def run_workers(
             transcribe,
             worker_id=f"{default_worker_id()}#{n}",
             poll_seconds=settings.asr.job_poll_seconds,
+            after=compress,
         )
         thread = threading.Thread(target=worker.run_forever, args=(stop,), name=f"asr-{n}")
         thread.start()
@@ -225,9 +255,7 @@ def run_workers(
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(logging.INFO)
     settings = load_settings()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -4,7 +4,7 @@
 set -e
 /opt/hotline/.venv/bin/hotline start
 trap '/opt/hotline/.venv/bin/hotline stop; exit 0' TERM INT
-supervisord_pid=$(cat /opt/hotline/var/run/supervisord.pid)
+supervisord_pid=$(cat /var/lib/hotline/run/supervisord.pid)
 while kill -0 "$supervisord_pid" 2>/dev/null; do sleep 5 & wait $!; done
 echo "supervisord ended; the container stops" >&2
 exit 1

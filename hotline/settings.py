@@ -28,7 +28,11 @@ from asr.settings import AsrSettings
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 DIALPLAN_TEMPLATES = PROJECT_ROOT / "dialplans"
-DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+# The hotline's state (databases, recordings, logs, the settings file): never in the code's
+# folder, which an upgrade or a fresh clone replaces.
+DEFAULT_VAR_DIR = Path("/var/lib/hotline")
+# Where the state was before; an instance found there is moved once (hotlinectl/relocate.py).
+LEGACY_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_CHROOT = Path("/var/cache/hotline/asterisk-sid")
 
 
@@ -103,6 +107,25 @@ class CallbackSettings(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """How long personal information is kept (PIPL art. 19: no longer than the purpose needs),
+    in days; ``hotline purge`` deletes what is older, every day. Nothing that belongs to an
+    open order, a 举报 still under review or a call-back still owed is touched, whatever its
+    age (crm/domain/retention.py). 0 means "as soon as the purge runs" (tests)."""
+
+    # Supervisors review calls and citizens complain about them within months: half a year.
+    recordings_days: int = Field(default=180, ge=0)
+    # The transcript is the recording in text: the same period.
+    transcripts_days: int = Field(default=180, ge=0)
+    # Asterisk's call records (Master.csv): what the tickets do not already keep, half a year.
+    cdr_days: int = Field(default=180, ge=0)
+    # Full caller numbers on calls, tickets, call-backs and the caller register: repeat calls
+    # within a year are linked (重复来电), after which the number is masked (138****1234).
+    numbers_days: int = Field(default=365, ge=0)
+    # Service logs (var/log, Asterisk's logs): enough to investigate a fault, one month.
+    logs_days: int = Field(default=30, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
@@ -151,6 +174,8 @@ class Settings(BaseSettings):
     callback: CallbackSettings = CallbackSettings()
     # Speech: model directory, decoder workers, the IVR's speech invitation (asr/settings.py).
     asr: AsrSettings = AsrSettings()
+    # How long recordings, transcripts, CDR, numbers and logs are kept (PIPL).
+    retention: RetentionSettings = RetentionSettings()
     agents: list[AgentSettings] = Field(
         default_factory=lambda: [
             AgentSettings(extension="8001", name="话务员一", skills=["general", "consult", "help"]),
@@ -218,6 +243,19 @@ class Settings(BaseSettings):
         if self.asterisk_root == Path("/"):
             return self.asterisk_instance_dir
         return self.var_dir / "asterisk"
+
+    def state_path(self, path: Path | str) -> Path:
+        """The host path of a path Asterisk sees, read from the state folder itself: right
+        whether or not it is mounted into the root at the moment (the purge, a backup)."""
+        path = Path(path)
+        if path.is_relative_to(self.asterisk_instance_dir):
+            return self.asterisk_state_dir / path.relative_to(self.asterisk_instance_dir)
+        return self.in_chroot(path)
+
+    @cached_property
+    def cdr_file(self) -> Path:
+        """Asterisk's call detail records (cdr_csv), on the host."""
+        return self.asterisk_state_dir / "log" / "cdr-csv" / "Master.csv"
 
     @cached_property
     def recordings_dir(self) -> Path:

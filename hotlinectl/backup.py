@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hotline import recordings
 from hotline.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -115,20 +116,31 @@ def _pg_env(url: str) -> tuple[list[str], dict[str, str]]:
 
 
 def _mirror(source: Path, target: Path, report: Report) -> None:
-    """Copy what is new or changed under ``source`` into ``target`` (size and mtime)."""
+    """Copy what is new or changed under ``source`` into ``target`` (size and mtime). A WAV the
+    transcriber compresses meanwhile is copied as the Opus file that replaced it; a file
+    still being written by the encoder (``.name.part``) is not copied."""
     for path in sorted(source.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+        if path.name.startswith(".") or not path.is_file() or path.is_symlink():
             continue
-        dest = target / path.relative_to(source)
-        stat = path.stat()
-        if dest.exists():
-            have = dest.stat()
-            if have.st_size == stat.st_size and int(have.st_mtime) == int(stat.st_mtime):
-                report.recordings_kept += 1
-                continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest)
-        report.recordings_copied += 1
+        try:
+            _mirror_file(source, path, target, report)
+        except FileNotFoundError:
+            replaced = path.with_suffix(recordings.OPUS)
+            if path.suffix == recordings.WAV and replaced.is_file():
+                _mirror_file(source, replaced, target, report)
+
+
+def _mirror_file(source: Path, path: Path, target: Path, report: Report) -> None:
+    dest = target / path.relative_to(source)
+    stat = path.stat()
+    if dest.exists():
+        have = dest.stat()
+        if have.st_size == stat.st_size and int(have.st_mtime) == int(stat.st_mtime):
+            report.recordings_kept += 1
+            return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, dest)
+    report.recordings_copied += 1
 
 
 def backup(settings: Settings, folder: Path) -> Report:
@@ -242,7 +254,30 @@ def restore(settings: Settings, folder: Path, *, with_config: bool = False) -> R
         if old != new:
             _move_recording_paths(settings.db_url, old, new)
             report.notes.append(f"录音路径 {old} → {new}")
+    _follow_compressed(settings)
     return report
+
+
+def _follow_compressed(settings: Settings) -> None:
+    """A row copied while the transcriber compressed its recording may name the WAV the
+    backup no longer found: point it at the Opus file that replaced it."""
+    engine = create_engine(settings.db_url)
+    try:
+        with engine.begin() as connection:
+            for table, column in RECORDING_COLUMNS:
+                rows = connection.execute(
+                    text(f"SELECT id, {column} FROM {table} WHERE {column} LIKE :wav"),
+                    {"wav": f"%{recordings.WAV}"},
+                ).all()
+                for row_id, path in rows:
+                    opus = str(Path(path).with_suffix(recordings.OPUS))
+                    if not settings.in_chroot(path).exists() and settings.in_chroot(opus).exists():
+                        connection.execute(
+                            text(f"UPDATE {table} SET {column} = :opus WHERE id = :id"),
+                            {"opus": opus, "id": row_id},
+                        )
+    finally:
+        engine.dispose()
 
 
 def _move_recording_paths(url: str, old: str, new: str) -> None:

@@ -10,6 +10,7 @@ hotline backup DIR    the database, outbox, site files and recordings (increment
 hotline restore DIR   bring a backup into this instance (services stopped)
 hotline install-units   systemd units for production (enabled and started where systemd runs)
 hotline upgrade       backup, Asterisk's updates, restart when no call is up, migrations
+hotline purge         delete what is past its retention period (PIPL), audited
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from crm.directory.services import seed_all
 from hotline import asterisk, rendering, users
 from hotline.prompts import build_prompts
 from hotline.settings import Settings, config_file, load_settings
-from hotlinectl import backup, services, units, upgrade
+from hotlinectl import backup, housekeeping, relocate, services, units, upgrade
 from ivr.menu import load_menu
 
 SECRETS = ("ami_secret", "crm_ingest_token", "asterisk_metrics_secret")
@@ -79,9 +80,12 @@ def prepare(settings: Settings) -> None:
     with db.transaction(db.make_sessionmaker(db.make_engine(settings.db_url))) as session:
         seed_all(session, agents=[(a.extension, a.name) for a in settings.agents])
     users.hand_over_var(settings)
+    housekeeping.install_logrotate(settings)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
+    # An instance from before /var/lib/hotline was the default moves there first, once.
+    relocate.migrate_legacy_state()
     ensure_config_file(config_file())
     settings = load_settings()
     prepare(settings)
@@ -193,6 +197,31 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from crm.retention import purge
+
+    settings = load_settings()
+    report = purge(db.make_sessionmaker(db.make_engine(settings.db_url)), settings)
+    # Run as root (the timer, the supervised daily run): what SQLite made goes back to the
+    # services' user, as at every start.
+    users.hand_over_var(settings)
+    held = "，".join(f"{why} {count}" for why, count in sorted(report.held.items())) or "无"
+    print(
+        f"保存期限清理完成：录音 {report.recordings_deleted} 个通话"
+        f"（{report.recording_files_deleted} 个文件），IVR 语音 {report.utterances_deleted}，"
+        f"转写 {report.transcripts_deleted}，"
+        f"话单 {report.cdr_rows_deleted} 行，号码脱敏 {report.numbers_masked}，"
+        f"来电人登记 {report.callers_deleted}，日志 {report.log_files_deleted} 个；"
+        f"保留（未办结）：{held}"
+    )
+    return 0
+
+
+def cmd_housekeeping(args: argparse.Namespace) -> int:
+    housekeeping.daily_forever(load_settings())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hotline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -239,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     upgrading.add_argument("--no-packages", action="store_true", help="restart and migrate only")
     upgrading.set_defaults(fn=cmd_upgrade)
+    sub.add_parser("purge", help="delete what is past its retention period").set_defaults(
+        fn=cmd_purge
+    )
+    sub.add_parser(
+        "housekeeping", help="the daily log rotation and purge, for ever (under supervisord)"
+    ).set_defaults(fn=cmd_housekeeping)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args))

@@ -44,6 +44,9 @@ SETTLE_SECONDS = 1.0
 # supervisord's own start-up: the socket answers within a second on an idle machine.
 SUPERVISOR_START_SECONDS = 15.0
 UNIT_DIR = Path("/etc/systemd/system")
+# The daily log rotation and retention purge (hotlinectl/housekeeping.py): started with
+# supervisord itself, as root (it rotates root's logs and deletes Asterisk's old files).
+HOUSEKEEPING = "housekeeping"
 LOG_BYTES = "20MB"
 LOG_BACKUPS = 5
 
@@ -55,13 +58,21 @@ class Service:
     port: int | None
     # Asterisk drops root itself (-U/-G, after binding); the others never have it.
     as_service_user: bool = True
+    # Nothing for other users. Asterisk's files stay writable by its group, the services'
+    # user among them: MixMonitor makes a folder per day, where the transcriber puts the
+    # compressed recording beside the WAV.
+    umask: str = "027"
 
 
 def services(settings: Settings) -> dict[str, Service]:
     python = sys.executable
     return {
         "asterisk": Service(
-            "asterisk", asterisk_command(settings), settings.ami_port, as_service_user=False
+            "asterisk",
+            asterisk_command(settings),
+            settings.ami_port,
+            as_service_user=False,
+            umask="007",
         ),
         "crm": Service("crm", [python, "-m", "crm"], settings.crm_port),
         "agi": Service("agi", [python, "-m", "agi"], settings.agi_port),
@@ -137,6 +148,8 @@ def render_supervisor_conf(settings: Settings) -> str:
         f"pidfile={_quote(str(run_dir / 'supervisord.pid'))}",
         f"childlogdir={_quote(str(log_dir))}",
         f"identifier=hotline:{_quote(str(settings.var_dir))}",
+        # The logs it writes hold what the services say: root's and the services' group's.
+        "umask=027",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
@@ -148,32 +161,50 @@ def render_supervisor_conf(settings: Settings) -> str:
     for name in SERVICE_ORDER:
         service = services(settings)[name]
         environment = f'HOTLINE_CONFIG="{_quote(str(settings.source_file))}"'
-        drop = []
+        user = []
         if identity is not None and service.as_service_user:
             environment += f',HOME="{_quote(str(settings.var_dir))}"'
-            drop = [f"user={settings.service_user}", "umask=027"]
-        lines += [
-            "",
-            f"[program:{name}]",
-            f"command={_quote(shlex.join(service.argv))}",
-            f"directory={_quote(str(PROJECT_ROOT))}",
-            f"environment={environment}",
-            *drop,
-            # Started one by one by start_all, in order; restarted by supervisord when they die.
-            "autostart=false",
-            "autorestart=true",
-            f"startsecs={SETTLE_SECONDS:g}",
-            "startretries=10",
-            "stopsignal=TERM",
-            "stopwaitsecs=10",
-            "stopasgroup=true",
-            "killasgroup=true",
-            "redirect_stderr=true",
-            f"stdout_logfile={_quote(str(log_dir / f'{name}.log'))}",
-            f"stdout_logfile_maxbytes={LOG_BYTES}",
-            f"stdout_logfile_backups={LOG_BACKUPS}",
-        ]
+            user = [f"user={settings.service_user}"]
+        # Started one by one by start_all, in order; restarted by supervisord when they die.
+        lines += _program(settings, name, service.argv, environment, [*user, "autostart=false",
+                          f"startsecs={SETTLE_SECONDS:g}", "startretries=10"],
+                          umask=service.umask)  # fmt: skip
+    # It sleeps until the daily hour: nothing to wait for, so it starts with supervisord.
+    housekeeping = [sys.executable, "-m", "hotlinectl.cli", HOUSEKEEPING]
+    environment = f'HOTLINE_CONFIG="{_quote(str(settings.source_file))}"'
+    lines += _program(settings, HOUSEKEEPING, housekeeping, environment,
+                      ["autostart=true", "startsecs=0"])  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _program(
+    settings: Settings,
+    name: str,
+    argv: list[str],
+    environment: str,
+    own: list[str],
+    umask: str = "027",
+) -> list[str]:
+    """One ``[program:…]`` section; whatever a service makes (recordings, CDR, logs, the
+    outbox) is for the hotline's users only (``Service.umask``)."""
+    return [
+        "",
+        f"[program:{name}]",
+        f"command={_quote(shlex.join(argv))}",
+        f"directory={_quote(str(PROJECT_ROOT))}",
+        f"environment={environment}",
+        f"umask={umask}",
+        *own,
+        "autorestart=true",
+        "stopsignal=TERM",
+        "stopwaitsecs=10",
+        "stopasgroup=true",
+        "killasgroup=true",
+        "redirect_stderr=true",
+        f"stdout_logfile={_quote(str(_log_dir(settings) / f'{name}.log'))}",
+        f"stdout_logfile_maxbytes={LOG_BYTES}",
+        f"stdout_logfile_backups={LOG_BACKUPS}",
+    ]
 
 
 def _rpc(settings: Settings) -> Any:

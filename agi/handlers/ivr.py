@@ -113,7 +113,8 @@ async def _listen(
         log.exception("call %s: the utterance could not be decoded", uniqueid)
         words = ()
     if words:
-        log.warning("call %s: urgent words %s: transfer to 110", uniqueid, "、".join(words))
+        # The words are the caller's speech: they go to the ticket, not to the log.
+        log.warning("call %s: %d urgent words heard: transfer to 110", uniqueid, len(words))
     return heard(ctx.menu, state, words)
 
 

@@ -30,6 +30,7 @@ from crm.domain.workcalendar import CHINA_TZ
 from crm.http.deps import StaffDep, same_origin
 from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
 from crm.orders.services import ticket_visibility
+from hotline.recordings import media_type
 
 router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
@@ -195,7 +196,8 @@ def callback_audio(attempt_id: int, request: Request, staff: StaffDep) -> Respon
 
 
 def _audio_response(request: Request, recording: str, name: str) -> Response:
-    """A WAV from the recordings folder, whole or the byte range asked for."""
+    """A recording (WAV, or Opus once transcribed) from the recordings folder, whole or the
+    byte range asked for."""
     settings = request.app.state.settings
     folder = settings.in_chroot(settings.recordings_dir).resolve()
     path: Path = settings.in_chroot("/" + recording.lstrip("/")).resolve()
@@ -231,7 +233,9 @@ def _audio_response(request: Request, recording: str, name: str) -> Response:
                 left -= len(chunk)
                 yield chunk
 
-    return StreamingResponse(body(), status_code=status, media_type="audio/wav", headers=headers)
+    return StreamingResponse(
+        body(), status_code=status, media_type=media_type(path), headers=headers
+    )
 
 
 @router.get("/recordings/{uniqueid}/transcript")

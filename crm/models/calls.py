@@ -56,6 +56,8 @@ class Call(Base):
     recording_path: Mapped[str | None] = mapped_column(String(512))
     # Asterisk was to record the call but no file came of it (the ticket and the wallboard say so).
     recording_failed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the retention purge deleted the recording (PIPL); recording_path is None from then.
+    recording_purged_at: Mapped[datetime | None]
 
     ticket: Mapped[Ticket | None] = relationship(back_populates="call", uselist=False)
 

@@ -10,13 +10,19 @@ from hotlinectl import units
 
 
 def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
-    written = units.install_units(Settings(), tmp_path, enable=False)
+    written = units.install_units(
+        Settings(), tmp_path, enable=False, logrotate_dir=tmp_path / "logrotate.d"
+    )
+    rule = written.pop()
+    assert rule == tmp_path / "logrotate.d" / "hotline"
     assert {path.name for path in written} == {
         "hotline.target",
         "hotline-asterisk.service",
         "hotline-crm.service",
         "hotline-agi.service",
         "hotline-transcriber.service",
+        "hotline-purge.service",
+        "hotline-purge.timer",
     }
     done = subprocess.run(
         ["systemd-analyze", "verify", *map(str, written)],
@@ -34,6 +40,10 @@ def test_every_service_restarts_by_itself_and_only_asterisk_starts_as_root(
     for unit in units.render_units(Settings()):
         if unit.name == units.TARGET:
             assert "WantedBy=multi-user.target" in unit.text
+            assert "hotline-purge.timer" in unit.text
+            continue
+        if unit.name.startswith(units.PURGE):
+            assert "UMask=0027" in unit.text or "OnCalendar=" in unit.text
             continue
         assert "Restart=always" in unit.text and "NoNewPrivileges=yes" in unit.text
         assert "ProtectSystem=strict" in unit.text
