@@ -16,7 +16,7 @@ The clock is ``app.state.clock`` when set (tests freeze it), else the wall clock
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -54,13 +54,19 @@ SERVICE = Viewer(
 
 
 def staff_from_cookie(state: object, cookie: str | None) -> Staff | None:
-    """The signed-in staff member for a raw cookie value (HTTP and WebSocket alike)."""
+    """The signed-in staff member for a raw cookie value (HTTP and WebSocket alike); the
+    session's last-seen time (idle timeout, ``settings.sign_in.idle_minutes``) is kept here."""
     key: bytes | None = getattr(state, "web_key", None)
     found = read_cookie(key, cookie) if key else None
     if found is None:
         return None
+    frozen: Callable[[], datetime] | None = getattr(state, "clock", None)
+    settings = getattr(state, "settings", None)
+    idle = timedelta(minutes=settings.sign_in.idle_minutes) if settings else None
     with state.sessions() as session:  # type: ignore[attr-defined]
-        return signed_in_staff(session, *found)
+        staff = signed_in_staff(session, *found, now=frozen() if frozen else None, idle=idle)
+        session.commit()
+        return staff
 
 
 def identify(

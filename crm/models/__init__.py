@@ -55,7 +55,7 @@ from crm.models.transcripts import TranscriptionJob  # noqa: E402
 __all__ += ["TranscriptionJob"]
 
 # The consoles: sign-in credentials and kept versions of the edited telephony files.
-from crm.models.accounts import WebCredential  # noqa: E402
+from crm.models.accounts import SignInAttempt, WebCredential  # noqa: E402
 from crm.models.config_versions import ConfigVersion  # noqa: E402
 
-__all__ += ["ConfigVersion", "WebCredential"]
+__all__ += ["ConfigVersion", "SignInAttempt", "WebCredential"]

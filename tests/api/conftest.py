@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 from fastapi import FastAPI
@@ -16,17 +15,7 @@ from tests.databases import (  # noqa: F401
     session_factory,
     sqlite_template,
 )
-from tests.helpers import cn, seed
-
-
-class Clock:
-    """A frozen clock the tests move by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.helpers import Clock, cn, seed
 
 
 @pytest.fixture
