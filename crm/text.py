@@ -24,6 +24,7 @@ T: dict[str, str] = {
     "sign_in_busy": "登录请求过多，请稍后再试",
     "sign_in_locks": "登录锁定",
     "unlock": "解锁",
+    "address": "地址",
     "not_signed_in": "请先登录",
     "forbidden": "您的角色无权进行此操作",
     "bad_origin": "请求来源不正确",

@@ -89,3 +89,36 @@ def test_markup_in_a_name_is_text_and_a_cookie_dies_at_sign_out(crm: Settings, b
         assert "/web/login" in page.url
     finally:
         context.close()
+
+
+def test_an_admin_sees_a_lock_and_releases_it_in_user_management(crm: Settings, browser: Browser):
+    base = f"http://127.0.0.1:{crm.crm_port}"
+    engine = db.make_engine(crm.db_url)
+    with db.transaction(db.make_sessionmaker(engine)) as session:
+        set_account(session, "admin2", PASSWORD, [Role.ADMIN], display_name="钱管理")
+    engine.dispose()
+    with httpx.Client(base_url=base) as guesser:
+        answers = [
+            guesser.post("/web/login", data={"username": "evil2", "password": f"guess-{n}"})
+            for n in range(5)
+        ]
+        assert answers[-1].status_code == 429
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/web/login")
+        page.fill("input[name=username]", "admin2")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/web/admin")
+        page.wait_for_selector("#locks li button")
+        assert "evil2" in (page.text_content("#locks") or "")
+        page.click("#locks li button")
+        page.wait_for_selector("#locks li.muted")
+    finally:
+        context.close()
+    with httpx.Client(base_url=base) as person:
+        answer = person.post(
+            "/web/login", data={"username": "evil2", "password": PASSWORD}, follow_redirects=False
+        )
+        assert answer.status_code == 303
