@@ -14,11 +14,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
 
 from crm import db
 from crm.accounts import throttle
 from crm.accounts.passwords import password_problem
-from crm.accounts.services import AccountError, set_account
+from crm.accounts.services import AccountError, deactivate_account, set_account
 from crm.app import create_app
 from crm.domain.access import Role
 from crm.models import AuditEntry, SignInAttempt
@@ -330,3 +331,16 @@ def test_an_idle_session_ends_and_is_not_revived_by_signing_in_again(application
     replay.cookies.set(COOKIE, old)
     assert replay.get("/web/api/callbacks").status_code == 401
     assert audited(application, "web_session_idle")
+
+
+def test_an_open_console_is_closed_when_its_session_ends(application, monkeypatch):
+    monkeypatch.setattr("crm.web.pages.SESSION_RECHECK_SECONDS", 0.1)
+    web = signed_in_client(application, "agent1")
+    with web.websocket_connect("/web/ws", headers=ORIGIN) as ws:
+        assert ws.receive_json()["type"] == "hello"
+        with db.transaction(application.state.sessions) as session:
+            deactivate_account(session, "agent1", actor="admin1")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                ws.receive_json()
+    assert closed.value.code == 4401
