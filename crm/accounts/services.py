@@ -73,17 +73,26 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     return user
 
 
-def refuse_if_locked(session: Session, username: str, address: str, now: datetime) -> None:
-    """Raise ``SignInLocked`` (the refusal audited as ``web_login_locked`` and committed) if
-    the 工号 or the address is locked. Reads only when nothing is locked; no hashing."""
+def refuse_if_locked(
+    session: Session,
+    username: str,
+    address: str,
+    now: datetime,
+    refusals: throttle.RefusalAudit | None = None,
+) -> None:
+    """Raise ``SignInLocked`` if the 工号 or the address is locked; no hashing. The refusal is
+    audited as ``web_login_locked`` (with ``refusals``: the first one of a lock and address,
+    then one a minute with the count) and committed."""
     lock = throttle.is_locked(session, username, address, now)
     if lock is None:
         return
-    audit.record(
-        session, username[:64], "web_login_locked", "sign_in", f"{lock.scope}:{lock.key}",
-        address=address, locked_until=lock.until.isoformat(),
-    )  # fmt: skip
-    session.commit()
+    count = refusals.due(lock, address, now) if refusals else 1
+    if count:
+        audit.record(
+            session, username[:64], "web_login_locked", "sign_in", f"{lock.scope}:{lock.key}",
+            address=address, locked_until=lock.until.isoformat(), refused=count,
+        )  # fmt: skip
+        session.commit()
     raise SignInLocked(lock)
 
 
@@ -95,13 +104,14 @@ def sign_in(
     address: str = "unknown",
     now: datetime | None = None,
     limits: throttle.Limits | None = None,
+    refusals: throttle.RefusalAudit | None = None,
 ) -> tuple[int, int] | None:
     """(user id, session epoch) for a right password, else None; either way audited and
     committed. A locked 工号 or address raises ``SignInLocked`` before the password is looked
     at; the failure that reaches a limit raises it too (the lock starts with it)."""
     now = now or utcnow()
     limits = limits or throttle.Limits()
-    refuse_if_locked(session, username, address, now)
+    refuse_if_locked(session, username, address, now, refusals)
     user = authenticate(session, username, password)
     audit.record(
         session,

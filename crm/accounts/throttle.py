@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -197,6 +198,32 @@ def release(session: Session, scope: str, key: str, actor: str) -> bool:
         return False
     audit.record(session, actor, "web_login_unlock", "sign_in", f"{scope}:{key}")
     return True
+
+
+class RefusalAudit:
+    """Which refusals of a locked sign-in reach the audit log: the first for each lock and
+    address, then at most one per ``every`` carrying the count since. A flood against a locked
+    account must neither write a row per request (the call path writes to the same database)
+    nor bury the audit log in noise. Kept per process, in memory; thread-safe."""
+
+    def __init__(self, every: timedelta = timedelta(minutes=1), keep: int = 10_000) -> None:
+        self.every = every
+        self.keep = keep
+        self._seen: dict[tuple[str, str, str, datetime], tuple[datetime, int]] = {}
+        self._mutex = threading.Lock()
+
+    def due(self, lock: Lock, address: str, now: datetime) -> int | None:
+        """How many refusals to write now (this one included), or None to stay quiet."""
+        key = (lock.scope, lock.key, address, lock.until)
+        with self._mutex:
+            last, quiet = self._seen.get(key, (None, 0))
+            if last is not None and now - last < self.every:
+                self._seen[key] = (last, quiet + 1)
+                return None
+            if len(self._seen) >= self.keep:
+                self._seen = {k: v for k, v in self._seen.items() if k[3] > now}
+            self._seen[key] = (now, 0)
+            return quiet + 1
 
 
 class ChecksBusy(Exception):

@@ -109,11 +109,12 @@ async def login(
     def attempt(check: bool) -> tuple[int, int] | None:
         with state.sessions() as session:
             if not check:
-                refuse_if_locked(session, username, address, at)
+                refuse_if_locked(session, username, address, at, state.sign_in_refusals)
                 return None
             return sign_in(
-                session, username, password, address=address, now=at, limits=state.sign_in_limits
-            )
+                session, username, password, address=address, now=at,
+                limits=state.sign_in_limits, refusals=state.sign_in_refusals,
+            )  # fmt: skip
 
     try:
         await run_in_threadpool(attempt, False)

@@ -84,6 +84,13 @@ def test_an_account_is_locked_after_its_failures_even_for_the_right_password(app
     assert len(audited(application, "web_login_lockout")) == 1
     [refusal] = audited(application, "web_login_locked")
     assert refusal.actor == "agent1" and refusal.detail["address"] == "192.0.2.10"
+    # A flood against the lock writes one audit row a minute with the count, not one a request.
+    assert {sign_in(web, "agent1").status_code for _ in range(3)} == {429}
+    assert len(audited(application, "web_login_locked")) == 1
+    clock.now = START + timedelta(minutes=1)
+    assert sign_in(web, "agent1").status_code == 429
+    later = audited(application, "web_login_locked")[-1]
+    assert len(audited(application, "web_login_locked")) == 2 and later.detail["refused"] == 4
     # Another account from the same address is not locked (2 of 5 address failures left).
     assert sign_in(web, "agent2").status_code == 303
 
