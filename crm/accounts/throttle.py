@@ -16,13 +16,16 @@ asked before the expensive check) and never commits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import os
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +34,7 @@ from sqlalchemy.orm import Session
 from crm import audit
 from crm.models import SignInAttempt
 
+T = TypeVar("T")
 ACCOUNT = "account"
 ADDRESS = "address"
 SCOPES = (ACCOUNT, ADDRESS)
@@ -230,16 +234,32 @@ class ChecksBusy(Exception):
     """Every password-check slot stayed taken for the whole wait: the sign-in is refused."""
 
 
+# The nice value of the threads that check passwords (0 is normal, 19 the lowest priority).
+CHECK_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Run this thread, and the threads it starts, below the call path's priority. Argon2
+    spreads one check over a thread per lane (4 by default: every core of a small server);
+    those threads inherit this thread's nice value, so the call path's threads win the CPU."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
+
+
 class CheckGate:
-    """At most ``concurrent`` password checks at once in this process. Argon2 is CPU-heavy by
-    design; without a bound, a flood of sign-ins takes every core and the call path's API (the
-    FastAGI server's call events) waits behind it. Waiting takes no thread (an asyncio
-    semaphore), and a sign-in that cannot get a slot within ``wait_seconds`` is refused as busy
-    rather than queued without end. The bound is per process; the lock state is shared."""
+    """At most ``concurrent`` password checks at once in this process, in threads of lower CPU
+    priority. Argon2 is CPU-heavy by design; without a bound, a flood of sign-ins takes every
+    core and the call path's API (the FastAGI server's call events) waits behind it. Waiting
+    takes no thread (an asyncio semaphore), and a sign-in that cannot get a slot within
+    ``wait_seconds`` is refused as busy rather than queued without end. The bound is per
+    process; the lock state is shared."""
 
     def __init__(self, concurrent: int = 1, wait_seconds: float = 3.0) -> None:
         self._slots = asyncio.Semaphore(concurrent)
         self.wait_seconds = wait_seconds
+        self._threads = ThreadPoolExecutor(
+            concurrent, thread_name_prefix="password-check", initializer=_lower_priority
+        )
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -255,6 +275,12 @@ class CheckGate:
             yield
         finally:
             self._slots.release()
+
+    async def run(self, check: Callable[[], T]) -> T:
+        """``check()`` (the sign-in with its password check) in a slot, on a low-priority
+        thread; raises ``ChecksBusy`` if no slot frees within the wait."""
+        async with self.slot():
+            return await asyncio.get_running_loop().run_in_executor(self._threads, check)
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted: Iterable[str]) -> str:

@@ -96,7 +96,8 @@ async def login(
 ) -> Response:
     """Sign in behind the throttle: a locked 工号 or address is refused (429, ``Retry-After``)
     before any hashing, and at most ``sign_in.concurrent_checks`` passwords are checked at once
-    in this process (503 when none is free in time), so sign-ins never starve the call path."""
+    in this process, at a lower CPU priority (503 when no check slot frees in time), so
+    sign-ins never starve the call path."""
     state = request.app.state
     rules = state.settings.sign_in
     at = clock(request)()
@@ -118,8 +119,7 @@ async def login(
 
     try:
         await run_in_threadpool(attempt, False)
-        async with state.sign_in_gate.slot():
-            found = await run_in_threadpool(attempt, True)
+        found = await state.sign_in_gate.run(lambda: attempt(True))
     except SignInLocked as locked:
         return refused_sign_in(
             request, next, 429, locked_message(locked.lock, at), locked.lock.retry_after(at)

@@ -5,6 +5,8 @@ sessions ended by a password change or a deactivation. A real app, a frozen cloc
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -228,6 +230,10 @@ def test_the_check_gate_bounds_concurrent_checks():
         no_wait = throttle.CheckGate(1, 0)
         async with no_wait.slot():
             pass
+        niceness = await gate.run(
+            lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        )
+        assert niceness >= throttle.CHECK_NICENESS  # below the call path's threads
 
     asyncio.run(scenario())
 
