@@ -38,6 +38,7 @@ from crm.accounts.services import set_account
 from crm.domain.access import Role
 from hotline.settings import load_settings
 from tests.support.crm_server import CrmServer
+from tests.support.sipp import free_port
 
 TOKEN = "bench-ingest-token"
 PASSWORD = "bench sign-in flood 9"
@@ -48,12 +49,6 @@ SCENARIOS: list[tuple[str, str | None, int]] = [
     ("spread, bounded", "spread", 1),
     ("spread, unbounded", "spread", 64),
 ]
-
-
-def free_tcp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -107,7 +102,7 @@ def run(
         os.environ["HOTLINE_CONFIG"] = str(Path(tmp) / "none.yaml")
         settings = load_settings(
             var_dir=Path(tmp),
-            crm_port=free_tcp_port(),
+            crm_port=free_port(socket.SOCK_STREAM),
             crm_ingest_token=TOKEN,
             sign_in={
                 "concurrent_checks": checks,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from crm import db
 from crm.accounts.services import set_account
@@ -19,21 +19,16 @@ from crm.domain.access import Role
 from crm.security import COOKIE
 from hotline.settings import Settings, load_settings
 from tests.support.crm_server import CrmServer
+from tests.support.sipp import free_port
 
 PASSWORD = "browser sign-in test 7"
 EVIL_NAME = "</script><script>window.pwned=1</script>"
 
 
-def free_tcp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     monkeypatch.setenv("HOTLINE_CONFIG", str(tmp_path / "none.yaml"))
-    settings = load_settings(var_dir=tmp_path, crm_port=free_tcp_port())
+    settings = load_settings(var_dir=tmp_path, crm_port=free_port(socket.SOCK_STREAM))
     server = CrmServer(settings).start()
     engine = db.make_engine(settings.db_url)
     with db.transaction(db.make_sessionmaker(engine)) as session:
@@ -47,6 +42,15 @@ def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
         server.stop()
 
 
+def sign_in_page(page: Page, base: str, username: str, lands_on: str) -> None:
+    """Sign in through the form, as a person would, and wait for the console."""
+    page.goto(f"{base}/web/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lands_on)
+
+
 def test_markup_in_a_name_is_text_and_a_cookie_dies_at_sign_out(crm: Settings, browser: Browser):
     base = f"http://127.0.0.1:{crm.crm_port}"
     context = browser.new_context(locale="zh-CN")  # the page's own CSP enforced, no bypass
@@ -57,11 +61,7 @@ def test_markup_in_a_name_is_text_and_a_cookie_dies_at_sign_out(crm: Settings, b
             "console",
             lambda m: violations.append(m.text) if "Security Policy" in m.text else None,
         )
-        page.goto(f"{base}/web/login")
-        page.fill("input[name=username]", "evil2")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/web/agent")
+        sign_in_page(page, base, "evil2", "**/web/agent")
         response = page.goto(f"{base}/web/agent")
         assert response is not None and response.status == 200
         csp = response.headers["content-security-policy"]
@@ -106,11 +106,7 @@ def test_an_admin_sees_a_lock_and_releases_it_in_user_management(crm: Settings, 
     context = browser.new_context(locale="zh-CN")
     try:
         page = context.new_page()
-        page.goto(f"{base}/web/login")
-        page.fill("input[name=username]", "admin2")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/web/admin")
+        sign_in_page(page, base, "admin2", "**/web/admin")
         page.wait_for_selector("#locks li button")
         assert "evil2" in (page.text_content("#locks") or "")
         page.click("#locks li button")
