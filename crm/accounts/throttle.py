@@ -27,12 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy import and_, case, delete, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.models import SignInAttempt
+from crm.models.base import UTCDateTime
+from hotline.settings import SignInSettings
 
 T = TypeVar("T")
 ACCOUNT = "account"
@@ -50,7 +52,7 @@ class Limits:
     lockout: timedelta = timedelta(minutes=15)
 
     @classmethod
-    def of(cls, sign_in: Any) -> Limits:
+    def of(cls, sign_in: SignInSettings) -> Limits:
         """From ``Settings.sign_in`` (hotline/settings.py, ``SignInSettings``)."""
         return cls(
             account_failures=sign_in.account_failures,
@@ -105,12 +107,13 @@ def _count(session: Session, scope: str, key: str, now: datetime, limits: Limits
     """Count one failure for the key; True when the key has no row yet."""
     t = SignInAttempt
     spent = or_(t.window_started_at <= now - limits.window, t.locked_until <= now)
+    at = literal(now, UTCDateTime())  # stored in UTC, whatever zone the clock gave
     result = session.execute(
         update(t)
         .where(t.scope == scope, t.key == key)
         .values(
             failures=case((spent, 1), else_=t.failures + 1),
-            window_started_at=case((spent, now), else_=t.window_started_at),
+            window_started_at=case((spent, at), else_=t.window_started_at),
             locked_until=case((spent, None), else_=t.locked_until),
         )
         .execution_options(synchronize_session=False)
