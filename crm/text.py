@@ -16,6 +16,15 @@ T: dict[str, str] = {
     "username": "工号",
     "password": "密码",
     "bad_login": "工号或密码不正确",
+    "sign_in_locked": (
+        "登录失败次数过多，{which}已被临时锁定，请 {minutes} 分钟后再试，或请系统管理员解锁"
+    ),
+    "locked_account": "该工号",
+    "locked_address": "本机地址",
+    "sign_in_busy": "登录请求过多，请稍后再试",
+    "sign_in_locks": "登录锁定",
+    "unlock": "解锁",
+    "address": "地址",
     "not_signed_in": "请先登录",
     "forbidden": "您的角色无权进行此操作",
     "bad_origin": "请求来源不正确",

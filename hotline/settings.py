@@ -126,6 +126,32 @@ class RetentionSettings(BaseModel):
     logs_days: int = Field(default=30, ge=0)
 
 
+class SignInSettings(BaseModel):
+    """How the consoles' sign-in resists guessing (crm/accounts/throttle.py) and when a session
+    ends. Counters and locks live in the database, so every CRM worker of the hotline sees them.
+
+    ``account_failures`` wrong passwords for one 工号 within ``window_minutes`` lock that 工号 for
+    ``lockout_minutes``; ``address_failures`` (higher: an office shares one address) do the same
+    for the client's address. A lock refuses even the right password until it runs out or an
+    administrator releases it. The address is the TCP peer's; ``X-Forwarded-For`` is believed
+    only from a ``trusted_proxies`` address or network (a reverse proxy in front of the CRM).
+    ``concurrent_checks`` password checks (Argon2, CPU-heavy) run at once per CRM process; a
+    sign-in that waits longer than ``check_wait_seconds`` for one is refused as busy, so a flood
+    of sign-ins cannot starve the call path. A session unused for ``idle_minutes`` (no request,
+    no open console) ends. A new password must reach zxcvbn's ``password_min_score`` (0–4).
+    """
+
+    account_failures: int = Field(5, ge=1)
+    address_failures: int = Field(30, ge=1)
+    window_minutes: float = Field(15, gt=0)
+    lockout_minutes: float = Field(15, gt=0)
+    trusted_proxies: list[str] = Field(default_factory=list)
+    concurrent_checks: int = Field(1, ge=1)
+    check_wait_seconds: float = Field(3.0, ge=0)
+    idle_minutes: float = Field(60, gt=0)
+    password_min_score: int = Field(3, ge=0, le=4)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__")
 
@@ -176,6 +202,8 @@ class Settings(BaseSettings):
     asr: AsrSettings = AsrSettings()
     # How long recordings, transcripts, CDR, numbers and logs are kept (PIPL).
     retention: RetentionSettings = RetentionSettings()
+    # Console sign-in: throttle, lockout, idle timeout, password strength.
+    sign_in: SignInSettings = SignInSettings()
     agents: list[AgentSettings] = Field(
         default_factory=lambda: [
             AgentSettings(extension="8001", name="话务员一", skills=["general", "consult", "help"]),

@@ -23,6 +23,16 @@ HOTLINE_LEADER = Viewer("boss", frozenset({Role.HOTLINE_LEADER}))
 _seq = itertools.count(1)
 
 
+class Clock:
+    """A frozen clock the tests move by hand (``app.state.clock``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def cn(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=CHINA_TZ)
 

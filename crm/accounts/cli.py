@@ -39,7 +39,14 @@ def create_admin(settings: Settings, username: str, password_stdin: bool = False
     engine = db.make_engine(settings.db_url)
     try:
         with db.transaction(db.make_sessionmaker(engine)) as session:
-            set_account(session, username, password, [Role.ADMIN], actor="cli")
+            set_account(
+                session,
+                username,
+                password,
+                [Role.ADMIN],
+                actor="cli",
+                min_score=settings.sign_in.password_min_score,
+            )
     except AccountError as exc:
         print(exc, file=sys.stderr)
         return 1

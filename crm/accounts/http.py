@@ -1,17 +1,24 @@
-"""用户管理 in 系统管理: the staff accounts, listed and created by an administrator, and the
+"""用户管理 in 系统管理: the staff accounts, listed, created and deactivated by an
+administrator; the sign-in locks (crm/accounts/throttle.py) they may release early; and the
 scripts' personal API tokens, issued and revoked by one (as ``hotline api-token`` does)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from crm.accounts import tokens
-from crm.accounts.services import AccountError, list_accounts, set_account, username_taken
+from crm.accounts import throttle, tokens
+from crm.accounts.services import (
+    AccountError,
+    deactivate_account,
+    list_accounts,
+    set_account,
+    username_taken,
+)
 from crm.domain.access import Role
-from crm.domain.errors import InvalidInput, RuleViolation
+from crm.domain.errors import InvalidInput, NotFound, RuleViolation
 from crm.http.deps import NowDep, StaffDep, same_origin
 from crm.security import new_api_token
 
@@ -55,6 +62,7 @@ def create_user(body: UserIn, request: Request, staff: StaffDep) -> dict[str, An
                 display_name=body.display_name,
                 extension=body.extension,
                 actor=staff.username,
+                min_score=request.app.state.settings.sign_in.password_min_score,
             )
         except AccountError as exc:
             raise InvalidInput(str(exc)) from exc
@@ -103,3 +111,37 @@ def revoke_api_token(
         token = tokens.revoke(session, token_id, now=now, actor=staff.username)
         session.commit()
         return {"id": token.id, "revoked_at": token.revoked_at}
+
+
+@router.post("/users/{username}/deactivate")
+def deactivate_user(username: str, request: Request, staff: StaffDep) -> dict[str, Any]:
+    """The person can no longer sign in, and every session of theirs ends at once."""
+    if username.strip() == staff.username:
+        raise RuleViolation("not_self", "不能停用自己的账号")
+    with request.app.state.sessions() as session:
+        if not deactivate_account(session, username, actor=staff.username):
+            raise NotFound("工号", username.strip())
+        session.commit()
+    return {"username": username.strip(), "active": False}
+
+
+class LockIn(BaseModel):
+    scope: Literal["account", "address"]
+    key: str = Field(min_length=1, max_length=128)
+
+
+@router.get("/sign-in-locks")
+def sign_in_locks(request: Request, now: NowDep, staff: StaffDep) -> list[dict[str, Any]]:
+    """The 工号 and addresses locked out of sign-in now, latest ending first."""
+    with request.app.state.sessions() as session:
+        return throttle.locks(session, now)
+
+
+@router.post("/sign-in-locks/release")
+def release_sign_in_lock(body: LockIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+    """Lift a lock before it runs out (the person called the administrator); audited."""
+    with request.app.state.sessions() as session:
+        if not throttle.release(session, body.scope, body.key, actor=staff.username):
+            raise NotFound("登录锁定", body.key)
+        session.commit()
+    return {"scope": body.scope, "key": body.key, "released": True}

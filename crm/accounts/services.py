@@ -1,29 +1,47 @@
 """Staff accounts: who signs in, with which roles and extension (create-admin and 用户管理).
 
 ``Staff`` is the signed-in person as every route sees them; ``authenticate`` checks a password,
-``signed_in_staff`` a session cookie's user and epoch (crm/security.py signs the cookie).
+``sign_in`` does so behind the throttle (crm/accounts/throttle.py: a locked 工号 or address is
+refused before any hashing), ``signed_in_staff`` checks a session cookie's user, epoch and idle
+time (crm/security.py signs the cookie). A new password must pass crm/accounts/passwords.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.accounts import throttle
+from crm.accounts.passwords import MIN_LENGTH, password_problem
 from crm.domain.access import Role, Viewer
 from crm.models import WebCredential
+from crm.models.base import utcnow
 from crm.models.workorders import StaffUser
 from crm.security import check_password, hash_password
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = MIN_LENGTH
+# How stale the stored last-seen time may get before a request writes it again: the idle
+# timeout costs one small write per user per minute, not one per request.
+SEEN_GRANULARITY = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
     """An account that cannot be saved as asked (short password, taken extension…)."""
+
+
+class SignInLocked(Exception):
+    """Too many failed sign-ins for this 工号 or address: refused, even with the right password,
+    until ``lock.until``."""
+
+    def __init__(self, lock: throttle.Lock) -> None:
+        super().__init__(f"{lock.scope} locked until {lock.until.isoformat()}")
+        self.lock = lock
 
 
 @dataclass(frozen=True)
@@ -55,8 +73,45 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     return user
 
 
-def sign_in(session: Session, username: str, password: str) -> tuple[int, int] | None:
-    """(user id, session epoch) for a right password, else None; either way audited."""
+def refuse_if_locked(
+    session: Session,
+    username: str,
+    address: str,
+    now: datetime,
+    refusals: throttle.RefusalAudit | None = None,
+) -> None:
+    """Raise ``SignInLocked`` if the 工号 or the address is locked; no hashing. The refusal is
+    audited as ``web_login_locked`` (with ``refusals``: the first one of a lock and address,
+    then one a minute with the count) and committed."""
+    lock = throttle.is_locked(session, username, address, now)
+    if lock is None:
+        return
+    count = refusals.due(lock, address, now) if refusals else 1
+    if count:
+        audit.record(
+            session, username[:64], "web_login_locked", "sign_in", f"{lock.scope}:{lock.key}",
+            address=address, locked_until=lock.until.isoformat(), refused=count,
+        )  # fmt: skip
+        session.commit()
+    raise SignInLocked(lock)
+
+
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    address: str = "unknown",
+    now: datetime | None = None,
+    limits: throttle.Limits | None = None,
+    refusals: throttle.RefusalAudit | None = None,
+) -> tuple[int, int] | None:
+    """(user id, session epoch) for a right password, else None; either way audited and
+    committed. A locked 工号 or address raises ``SignInLocked`` before the password is looked
+    at; the failure that reaches a limit raises it too (the lock starts with it)."""
+    now = now or utcnow()
+    limits = limits or throttle.Limits()
+    refuse_if_locked(session, username, address, now, refusals)
     user = authenticate(session, username, password)
     audit.record(
         session,
@@ -64,13 +119,20 @@ def sign_in(session: Session, username: str, password: str) -> tuple[int, int] |
         "web_login" if user else "web_login_failed",
         "staff_user",
         user.id if user else None,
+        address=address,
     )
-    session.commit()
     if user is None:
+        started = throttle.record_failure(session, username, address, now, limits)
+        session.commit()
+        if started is not None:
+            raise SignInLocked(started)
         return None
-    cred = session.get(WebCredential, user.id)
-    assert cred is not None
-    return user.id, cred.session_epoch
+    throttle.record_success(session, username)
+    cred = session.get_one(WebCredential, user.id)
+    cred.last_seen_at = now
+    found = user.id, cred.session_epoch
+    session.commit()
+    return found
 
 
 def sign_out(session: Session, user_id: int) -> None:
@@ -105,12 +167,30 @@ def staff_of(user: StaffUser, cred: WebCredential | None) -> Staff:
     )
 
 
-def signed_in_staff(session: Session, user_id: int, epoch: int) -> Staff | None:
-    """The staff member of a valid cookie: active, and signed in since the last password change."""
+def signed_in_staff(
+    session: Session,
+    user_id: int,
+    epoch: int,
+    *,
+    now: datetime | None = None,
+    idle: timedelta | None = None,
+) -> Staff | None:
+    """The staff member of a valid cookie: active, signed in since the last password change or
+    sign-out, and seen within ``idle``. A session found idle is ended for good (the epoch moves
+    on, so signing in again elsewhere does not revive the old cookie); a live one refreshes its
+    last-seen time once a minute. The caller commits."""
     user = session.get(StaffUser, user_id)
     cred = session.get(WebCredential, user_id)
     if user is None or cred is None or not user.active or cred.session_epoch != epoch:
         return None
+    now = now or utcnow()
+    seen = cred.last_seen_at
+    if idle is not None and seen is not None and now - seen > idle:
+        cred.session_epoch = (cred.session_epoch or 0) + 1
+        audit.record(session, user.username, "web_session_idle", "staff_user", user.id)
+        return None
+    if seen is None or now - seen >= SEEN_GRANULARITY:
+        cred.last_seen_at = now
     return staff_of(user, cred)
 
 
@@ -123,17 +203,22 @@ def set_account(
     display_name: str | None = None,
     extension: str | None = None,
     actor: str = "cli",
+    min_score: int = 3,
 ) -> StaffUser:
-    """Create the user (or update roles and password of an existing one); never commits."""
+    """Create the user (or update roles and password of an existing one); never commits. The
+    password must pass the rule (crm/accounts/passwords.py: length, not the 工号 or name, zxcvbn
+    score at least ``min_score``). Setting it ends the user's sessions."""
     username = username.strip()
     if not username or len(username) > 64:
         raise AccountError("工号不能为空，且不超过64个字符")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    name = display_name or (user.display_name if user else None)
+    problem = password_problem(password, username, name, min_score)
+    if problem:
+        raise AccountError(problem)
     role_values = sorted({Role(r).value for r in roles})
     if not role_values:
         raise AccountError("至少选择一个角色")
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None:
         user = StaffUser(username=username, display_name=display_name or username, roles=[])
         session.add(user)
@@ -161,6 +246,21 @@ def set_account(
     session.flush()
     audit.record(session, actor, "set_account", "staff_user", user.id, roles=role_values)
     return user
+
+
+def deactivate_account(session: Session, username: str, *, actor: str) -> bool:
+    """The person may no longer sign in and every session of theirs ends (the epoch moves on,
+    and ``signed_in_staff`` refuses inactive users anyway); audited. False for an unknown
+    工号. Never commits."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    if user is None:
+        return False
+    user.active = False
+    cred = session.get(WebCredential, user.id)
+    if cred is not None:
+        cred.session_epoch = (cred.session_epoch or 0) + 1
+    audit.record(session, actor, "deactivate_account", "staff_user", user.id)
+    return True
 
 
 def list_accounts(session: Session) -> list[dict[str, Any]]:

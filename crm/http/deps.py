@@ -23,7 +23,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -68,13 +68,19 @@ def clock(request: HTTPConnection) -> Callable[[], datetime]:
 
 
 def staff_from_cookie(state: object, cookie: str | None) -> Staff | None:
-    """The signed-in staff member for a raw cookie value (HTTP and WebSocket alike)."""
+    """The signed-in staff member for a raw cookie value (HTTP and WebSocket alike); the
+    session's last-seen time (idle timeout, ``settings.sign_in.idle_minutes``) is kept here."""
     key: bytes | None = getattr(state, "web_key", None)
     found = read_cookie(key, cookie) if key else None
     if found is None:
         return None
+    frozen: Callable[[], datetime] | None = getattr(state, "clock", None)
+    settings = getattr(state, "settings", None)
+    idle = timedelta(minutes=settings.sign_in.idle_minutes) if settings else None
     with state.sessions() as session:  # type: ignore[attr-defined]
-        return signed_in_staff(session, *found)
+        staff = signed_in_staff(session, *found, now=frozen() if frozen else None, idle=idle)
+        session.commit()
+        return staff
 
 
 def _key(conn: HTTPConnection) -> Key:

@@ -163,6 +163,9 @@ POLICY: dict[Key, Rule] = {
     # 系统管理.
     ("GET", "/web/api/admin/users"): console(ADMIN_CONSOLE),
     ("POST", "/web/api/admin/users"): console(ADMIN_CONSOLE),
+    ("POST", "/web/api/admin/users/{username}/deactivate"): console(ADMIN_CONSOLE),
+    ("GET", "/web/api/admin/sign-in-locks"): console(ADMIN_CONSOLE),
+    ("POST", "/web/api/admin/sign-in-locks/release"): console(ADMIN_CONSOLE),
     ("GET", "/web/api/admin/tokens"): console(ADMIN_CONSOLE),
     ("POST", "/web/api/admin/tokens"): console(ADMIN_CONSOLE),
     ("POST", "/web/api/admin/tokens/{token_id}/revoke"): console(ADMIN_CONSOLE),

@@ -55,7 +55,7 @@ from crm.models.transcripts import TranscriptionJob  # noqa: E402
 __all__ += ["TranscriptionJob"]
 
 # The consoles: sign-in credentials and kept versions of the edited telephony files.
-from crm.models.accounts import ApiToken, WebCredential  # noqa: E402
+from crm.models.accounts import ApiToken, SignInAttempt, WebCredential  # noqa: E402
 from crm.models.config_versions import ConfigVersion  # noqa: E402
 
-__all__ += ["ApiToken", "ConfigVersion", "WebCredential"]
+__all__ += ["ApiToken", "ConfigVersion", "SignInAttempt", "WebCredential"]

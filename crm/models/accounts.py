@@ -2,7 +2,7 @@
 
 ``StaffUser`` is the person and their roles; the credential is what sign-in needs (the Argon2
 hash, the agent extension the person answers on) without changing that table. Never store a
-password here, only its hash.
+password here, only its hash. ``SignInAttempt`` counts failed sign-ins (crm/accounts/throttle.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ class WebCredential(Base):
     # Bumped on password change or sign-out-everywhere: older session cookies stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When a session of this user last reached the CRM (kept to the minute): the idle timeout.
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ApiToken(Base):
@@ -45,3 +47,17 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+
+class SignInAttempt(Base):
+    """Failed sign-ins counted for one 工号 (``scope`` "account") or one client address
+    ("address") since ``window_started_at``, and the lock they led to. One row per key, so
+    every CRM worker counts into the same row; a row whose window and lock are over is spent."""
+
+    __tablename__ = "sign_in_attempts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None] = mapped_column(default=None, index=True)

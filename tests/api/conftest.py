@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 from fastapi import FastAPI
@@ -16,18 +15,8 @@ from tests.databases import (  # noqa: F401
     session_factory,
     sqlite_template,
 )
-from tests.helpers import SEEDED, cn, seed
+from tests.helpers import SEEDED, Clock, cn, seed
 from tests.support.tokens import as_user, grant
-
-
-class Clock:
-    """A frozen clock the tests move by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -78,6 +78,16 @@ async function loadUsers() {
     el("td", {}, u.roles.map((r) => T.roles_map[r] || r).join("、")), el("td", {}, u.extension || "—"))));
 }
 
+// Sign-in locks in force (too many wrong passwords), each released early with one click.
+async function loadLocks() {
+  const rows = await api("GET", "/web/api/admin/sign-in-locks");
+  $("#locks").replaceChildren(...(rows.length ? rows.map((l) => el("li", {},
+    `${l.scope === "account" ? T.username : T.address} ${l.key} · ${fmtTime(l.locked_until)} `,
+    el("button", { class: "link", onclick: async () => {
+      await api("POST", "/web/api/admin/sign-in-locks/release", { scope: l.scope, key: l.key }); loadLocks();
+    } }, T.unlock))) : [el("li", { class: "muted" }, T.none)]));
+}
+
 function userForm() {
   const roleBoxes = Object.entries(T.roles_map).filter(([r]) => r !== "unit").map(([r, label]) =>
     el("label", { class: "check" }, el("input", { type: "checkbox", name: "roles", value: r }), label));
@@ -121,8 +131,10 @@ document.addEventListener("DOMContentLoaded", async () => {
       el("section", { class: "card" }, el("h2", {}, T.versions), el("ul", { class: "list small", id: "versions" })),
       el("section", { class: "card" }, el("h2", {}, T.users),
         el("table", {}, el("thead", {}, el("tr", {}, ...["username", "display_name", "roles", "extension"].map((k) => el("th", {}, T[k])))), el("tbody", { id: "users" })),
-        userForm()))));
+        userForm(),
+        el("h2", {}, T.sign_in_locks), el("ul", { class: "list small", id: "locks" })))));
   await openDocument(docs[0].name);
   await loadUsers();
+  await loadLocks();
   document.body.dataset.ready = "1";
 });
