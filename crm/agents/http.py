@@ -12,14 +12,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
+from callmodel.fields import Code, Key, OptionalName
 from crm.accounts.services import Staff
 from crm.agents.services import AgentService
 from crm.domain.access import may_act_for_agent
 from crm.domain.errors import Forbidden, Unauthenticated
 from crm.http.deps import NO_CREDENTIALS, console_or_service, identify
+from crm.http.errors import AMI_ERRORS
 from crm.models import AgentState
 
-router = APIRouter(tags=["agents"], dependencies=[Depends(console_or_service)])
+router = APIRouter(
+    tags=["agents"], dependencies=[Depends(console_or_service)], responses=AMI_ERRORS
+)
 
 NOT_YOUR_EXTENSION = "只能为本人分机签入、签出或示忙；代他人操作须为值班长、热线负责人或系统管理员"
 
@@ -43,11 +47,11 @@ MOVES = [Depends(may_move)]
 
 
 class LoginRequest(BaseModel):
-    queues: list[str] | None = Field(None, max_length=32)
+    queues: list[Key] | None = Field(None, max_length=32)
 
 
 class PauseRequest(BaseModel):
-    reason: str | None = Field(None, max_length=64)
+    reason: OptionalName = None
 
 
 def _service(request: Request) -> AgentService:
@@ -79,24 +83,24 @@ def list_agents(request: Request) -> list[dict[str, Any]]:
 
 
 @router.post("/api/agents/{extension}/login", dependencies=MOVES)
-async def login(extension: str, body: LoginRequest, request: Request) -> dict[str, Any]:
+async def login(extension: Code, body: LoginRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.login(extension, body.queues))
 
 
 @router.post("/api/agents/{extension}/logout", dependencies=MOVES)
-async def logout(extension: str, request: Request) -> dict[str, Any]:
+async def logout(extension: Code, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.logout(extension))
 
 
 @router.post("/api/agents/{extension}/pause", dependencies=MOVES)
-async def pause(extension: str, body: PauseRequest, request: Request) -> dict[str, Any]:
+async def pause(extension: Code, body: PauseRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.pause(extension, True, body.reason))
 
 
 @router.post("/api/agents/{extension}/ready", dependencies=MOVES)
-async def ready(extension: str, request: Request) -> dict[str, Any]:
+async def ready(extension: Code, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.pause(extension, False))

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from callmodel.fields import Id
 from crm.accounts.services import Staff
 from crm.agents.console import AgentOnly, agent_extension
 from crm.agents.services import AgentRequestError
@@ -18,9 +19,15 @@ from crm.callbacks import services
 from crm.domain.access import Role
 from crm.domain.redaction import redact
 from crm.http.deps import require, same_origin
+from crm.http.errors import AMI_ERRORS
 from crm.text import T
 
-router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
+router = APIRouter(
+    prefix="/web/api",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=AMI_ERRORS,
+)
 
 
 @router.get("/callbacks")
@@ -36,7 +43,7 @@ def callbacks(
 
 
 @router.post("/callbacks/{ticket_id}/call")
-async def call_back(ticket_id: int, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
+async def call_back(ticket_id: Id, request: Request, staff: Staff = AgentOnly) -> dict[str, Any]:
     """One click: Asterisk rings the agent's phone, then dials the citizen (AMI Originate)."""
     extension = agent_extension(staff)
     state = request.app.state

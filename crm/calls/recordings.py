@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from callmodel.calltypes import CallType
+from callmodel.fields import Code, Day, Id, Key, OptionalCode, OptionalPhone, OptionalTitle
 from crm import audit
 from crm.accounts.services import Staff
 from crm.callbacks.services import attempts_by_ticket, status_label
@@ -28,10 +29,16 @@ from crm.domain.moments import iso
 from crm.domain.redaction import redact
 from crm.domain.workcalendar import CHINA_TZ
 from crm.http.deps import require, same_origin
+from crm.http.errors import error_responses
 from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
 from crm.orders.services import ticket_visibility
 
-router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
+router = APIRouter(
+    prefix="/web/api",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=error_responses(400, 401, 403, 404, 409, 416, 422, 503),
+)
 Listeners = require(Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
@@ -54,12 +61,12 @@ def _day_bounds(
 @router.get("/recordings")
 def recordings(
     request: Request,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    agent: str | None = None,
-    call_type: str | None = None,
-    number: str | None = None,
-    q: str | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
+    agent: OptionalCode = None,
+    call_type: CallType | None = None,
+    number: OptionalPhone = None,
+    q: OptionalTitle = None,
     staff: Staff = Listeners,
 ) -> list[dict[str, Any]]:
     """Recorded calls, newest first; ``q`` searches the transcripts' text (全文检索)."""
@@ -159,7 +166,7 @@ def _starts_play(request: Request) -> bool:
 
 
 @router.get("/recordings/{uniqueid}/audio")
-def audio(uniqueid: str, request: Request, staff: Staff = Listeners) -> Response:
+def audio(uniqueid: Key, request: Request, staff: Staff = Listeners) -> Response:
     """The mixed recording; answers Range requests so the player can seek."""
     with request.app.state.sessions() as session:
         call = _readable_call(session, uniqueid, staff, "play" if _starts_play(request) else "seek")
@@ -169,7 +176,7 @@ def audio(uniqueid: str, request: Request, staff: Staff = Listeners) -> Response
 
 
 @router.get("/callbacks/attempts/{attempt_id}/audio")
-def callback_audio(attempt_id: int, request: Request, staff: Staff = Listeners) -> Response:
+def callback_audio(attempt_id: Id, request: Request, staff: Staff = Listeners) -> Response:
     """A call-back's recording, under the same rules as its ticket's call."""
     with request.app.state.sessions() as session:
         attempt = session.get(CallbackAttempt, attempt_id)
@@ -236,7 +243,7 @@ def _audio_response(request: Request, recording: str, name: str) -> Response:
 
 
 @router.get("/recordings/{uniqueid}/transcript")
-def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
+def transcript(uniqueid: Key, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
     with request.app.state.sessions() as session:
         _readable_call(session, uniqueid, staff, "transcript")
         job = transcription_job(session, uniqueid)
@@ -251,7 +258,7 @@ def transcript(uniqueid: str, request: Request, staff: Staff = Listeners) -> dic
 
 
 @router.post("/listen/{extension}")
-async def listen(extension: str, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
+async def listen(extension: Code, request: Request, staff: Staff = Listeners) -> dict[str, Any]:
     """Live listening (监听): Asterisk rings the supervisor's phone and ChanSpy's the agent's call.
 
     Quiet (``q``), listen only, and it ends when the agent's channel goes (``E``).
