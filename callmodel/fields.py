@@ -31,6 +31,8 @@ LAST_DAY = date(2099, 12, 31)
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 # A text of several lines: tabs and line breaks, no other control character.
 _LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# A word made by a machine: no space, no control character.
+_WORD = r"^[^\s\x00-\x1f\x7f]+$"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]*$")
 PHONE_DIGITS = (3, 20)
 
@@ -72,11 +74,11 @@ Limit = Annotated[int, Field(ge=1, le=1000)]
 
 # A key made by a machine: event ids, Asterisk uniqueids, queue names, article slugs.
 Key = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=_WORD)
 ]
 # A short code people give (unit code, category, dial status).
 Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^\S+$")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=_WORD)
 ]
 # One line each, by the column it goes to: a person (工号, 姓名, reason), a thing (unit name,
 # target of a complaint), a title or scope, a place (address, location), a search.
