@@ -6,19 +6,35 @@ producer may resend (after a timeout, a restart, an outage) without duplicating 
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from callmodel.fields import AsteriskPath, Count, Int32, Moment
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class _CallEvent(BaseModel):
     event_id: str = Field(min_length=1, max_length=64)
     uniqueid: str = Field(min_length=1, max_length=64)
-    occurred_at: datetime
+    occurred_at: Moment
     # Every producer that knows the caller's number sends it: the first event to arrive
     # makes the ticket, and it should carry the number whichever event that is.
     caller_number: str | None = Field(None, max_length=64)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        """Texts of an event come from SIP and AMI (a caller's name may carry CR/LF or NUL):
+        control characters are dropped, not refused, so the call's record is kept whatever the
+        caller sent, and no NUL reaches PostgreSQL."""
+        if isinstance(value, str):
+            return _CONTROL.sub("", value)
+        if isinstance(value, list):
+            return [_CONTROL.sub("", v) if isinstance(v, str) else v for v in value]
+        return value
 
 
 class CallStarted(_CallEvent):
@@ -37,7 +53,7 @@ class CallRouted(_CallEvent):
     kind: Literal["call_routed"] = "call_routed"
     route: Literal["emergency", "queue"]
     queue: str | None = None
-    priority: int = 0
+    priority: Int32 = 0
     call_type: str | None = None
     reason: str
     key: str | None = None
@@ -51,7 +67,7 @@ class CallRouted(_CallEvent):
 class QueueJoined(_CallEvent):
     kind: Literal["queue_joined"] = "queue_joined"
     queue: str
-    position: int | None = None
+    position: Count | None = None
 
 
 class AgentRinging(_CallEvent):
@@ -66,22 +82,22 @@ class AgentAnswered(_CallEvent):
     kind: Literal["agent_answered"] = "agent_answered"
     queue: str | None = None
     agent_interface: str
-    hold_seconds: int | None = None
-    ring_seconds: int | None = None
+    hold_seconds: Count | None = None
+    ring_seconds: Count | None = None
 
 
 class AgentCompleted(_CallEvent):
     kind: Literal["agent_completed"] = "agent_completed"
     agent_interface: str
-    hold_seconds: int | None = None
-    talk_seconds: int | None = None
+    hold_seconds: Count | None = None
+    talk_seconds: Count | None = None
     reason: str | None = None
 
 
 class QueueAbandoned(_CallEvent):
     kind: Literal["queue_abandoned"] = "queue_abandoned"
     queue: str | None = None
-    hold_seconds: int | None = None
+    hold_seconds: Count | None = None
 
 
 class EmergencyDialStarted(_CallEvent):
@@ -98,7 +114,7 @@ class EmergencyDialEnded(_CallEvent):
 
 class RecordingStarted(_CallEvent):
     kind: Literal["recording_started"] = "recording_started"
-    path: str
+    path: AsteriskPath
 
 
 class CallEnded(_CallEvent):
@@ -106,14 +122,14 @@ class CallEnded(_CallEvent):
 
     kind: Literal["call_ended"] = "call_ended"
     route: Literal["emergency", "queue"] | None = None
-    hangup_cause: int | None = None
+    hangup_cause: Int32 | None = None
     dial_status: str | None = None
     queue_status: str | None = None
     agent_interface: str | None = None
-    hold_seconds: int | None = None
-    talk_seconds: int | None = None
+    hold_seconds: Count | None = None
+    talk_seconds: Count | None = None
     emergency_failed: str | None = None
-    recording_path: str | None = None
+    recording_path: AsteriskPath | None = None
     ivr_fallback: bool = False
 
 
@@ -141,7 +157,7 @@ class CallbackFinished(BaseModel):
 
     attempt: int
     status: str
-    talk_seconds: int | None = None
+    talk_seconds: Count | None = None
     recording: str | None = None
     # The channel that reported it (the UserEvent's Uniqueid); None for an OriginateResponse,
     # which answers the CRM's own action. Only the channel originated for the attempt counts.

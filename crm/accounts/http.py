@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from callmodel.fields import Name, OptionalCode
 from crm.accounts import throttle, tokens
 from crm.accounts.services import (
     AccountError,
@@ -20,19 +21,23 @@ from crm.accounts.services import (
 from crm.domain.access import Role
 from crm.domain.errors import InvalidInput, NotFound, RuleViolation
 from crm.http.deps import NowDep, StaffDep, same_origin
+from crm.http.errors import API_ERRORS
 from crm.security import new_api_token
 
 router = APIRouter(
-    prefix="/web/api/admin", tags=["web console"], dependencies=[Depends(same_origin)]
+    prefix="/web/api/admin",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=API_ERRORS,
 )
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    display_name: str = Field(min_length=1, max_length=64)
+    username: Name
+    display_name: Name
     password: str = Field(min_length=1, max_length=256)
-    roles: list[Role] = Field(min_length=1)
-    extension: str | None = Field(None, max_length=32)
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    extension: OptionalCode = None
 
 
 @router.get("/users")

@@ -13,6 +13,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from callmodel.calltypes import CallType
+from callmodel.fields import (
+    Id,
+    Key,
+    OptionalName,
+    OptionalPhone,
+    OptionalPlace,
+    OptionalServiceNumber,
+    OptionalTitle,
+    SearchText,
+    Text,
+)
 from crm.accounts.services import Staff
 from crm.agents.http import agent_view
 from crm.directory.services import special_lines_for
@@ -20,6 +31,7 @@ from crm.domain.access import MAY_DISPATCH
 from crm.domain.errors import Forbidden, InvalidInput
 from crm.domain.required_fields import FIELD_LABELS, REQUIRED_FIELDS, missing_fields
 from crm.http.deps import StaffDep, same_origin
+from crm.http.errors import AMI_ERRORS
 from crm.knowledge.services import kb_for
 from crm.models.workorders import Unit
 from crm.notifications import AgentStateChanged, OrderChanged
@@ -27,7 +39,12 @@ from crm.orders import services as orders
 from crm.orders.services import RegistrationForm
 from crm.text import T
 
-router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
+router = APIRouter(
+    prefix="/web/api",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=AMI_ERRORS,
+)
 
 
 def agent_extension(staff: Staff) -> str:
@@ -50,7 +67,7 @@ def _agent_view(request: Request, staff: Staff) -> dict[str, Any]:
 
 
 class SignIn(BaseModel):
-    queues: list[str] | None = Field(None, max_length=32)
+    queues: list[Key] | None = Field(None, max_length=32)
 
 
 @router.get("/agent")
@@ -80,7 +97,7 @@ async def sign_out(request: Request, staff: StaffDep) -> dict[str, Any]:
 
 class PauseIn(BaseModel):
     paused: bool
-    reason: str | None = Field(None, max_length=64)
+    reason: OptionalName = None
 
 
 @router.post("/agent/pause")
@@ -92,22 +109,22 @@ async def pause(body: PauseIn, request: Request, staff: StaffDep) -> dict[str, A
 
 class RegisterIn(BaseModel):
     call_type: CallType
-    question: str = Field(min_length=1, max_length=4000)
-    contact_number: str | None = Field(None, max_length=32)
-    caller_name: str | None = Field(None, max_length=64)
-    location: str | None = Field(None, max_length=256)
-    target: str | None = Field(None, max_length=128)
-    body_unit_id: int | None = None
+    question: Text
+    contact_number: OptionalPhone = None
+    caller_name: OptionalName = None
+    location: OptionalPlace = None
+    target: OptionalTitle = None
+    body_unit_id: Id | None = None
     reply_requested: bool = False
-    special_line_number: str | None = Field(None, max_length=32)
+    special_line_number: OptionalServiceNumber = None
     # register: record only; kb: answer with an article; dispatch: to the unit (shift leaders
     # dispatch themselves; an agent's order goes to the shift leader's dispatch queue).
     action: Literal["register", "kb", "dispatch"] = "register"
-    article_id: int | None = None
+    article_id: Id | None = None
 
 
 @router.post("/tickets/{ticket_id}/register")
-def register(ticket_id: int, body: RegisterIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+def register(ticket_id: Id, body: RegisterIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     missing = missing_fields(body.call_type, body.model_dump())
     if missing:
         raise InvalidInput(
@@ -157,7 +174,7 @@ def register(ticket_id: int, body: RegisterIn, request: Request, staff: StaffDep
 
 
 @router.get("/kb")
-def kb_search(q: str, request: Request, staff: StaffDep) -> list[dict[str, Any]]:
+def kb_search(q: SearchText, request: Request, staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.sessions() as session:
         return [{"kind": "kb", **hit} for hit in kb_for(session, q, 8)] + [
             {"kind": "line", **line} for line in special_lines_for(session, q)

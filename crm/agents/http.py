@@ -12,14 +12,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from callmodel.fields import Code, Key, OptionalName
 from crm.agents.services import AgentService
 from crm.domain.access import may_act_for_agent
 from crm.domain.errors import Forbidden
 from crm.http.deps import StaffDep
+from crm.http.errors import AMI_ERRORS
 from crm.http.policy import NOT_YOUR_EXTENSION
 from crm.models import AgentState
 
-router = APIRouter(tags=["agents"])
+router = APIRouter(tags=["agents"], responses=AMI_ERRORS)
 
 
 def may_move(extension: str, staff: StaffDep) -> None:
@@ -33,11 +35,11 @@ MOVES = [Depends(may_move)]
 
 
 class LoginRequest(BaseModel):
-    queues: list[str] | None = Field(None, max_length=32)
+    queues: list[Key] | None = Field(None, max_length=32)
 
 
 class PauseRequest(BaseModel):
-    reason: str | None = Field(None, max_length=64)
+    reason: OptionalName = None
 
 
 def _service(request: Request) -> AgentService:
@@ -69,24 +71,24 @@ def list_agents(request: Request) -> list[dict[str, Any]]:
 
 
 @router.post("/api/agents/{extension}/login", dependencies=MOVES)
-async def login(extension: str, body: LoginRequest, request: Request) -> dict[str, Any]:
+async def login(extension: Code, body: LoginRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.login(extension, body.queues))
 
 
 @router.post("/api/agents/{extension}/logout", dependencies=MOVES)
-async def logout(extension: str, request: Request) -> dict[str, Any]:
+async def logout(extension: Code, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.logout(extension))
 
 
 @router.post("/api/agents/{extension}/pause", dependencies=MOVES)
-async def pause(extension: str, body: PauseRequest, request: Request) -> dict[str, Any]:
+async def pause(extension: Code, body: PauseRequest, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.pause(extension, True, body.reason))
 
 
 @router.post("/api/agents/{extension}/ready", dependencies=MOVES)
-async def ready(extension: str, request: Request) -> dict[str, Any]:
+async def ready(extension: Code, request: Request) -> dict[str, Any]:
     service = _service(request)
     return agent_view(service, extension, await service.pause(extension, False))

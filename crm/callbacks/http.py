@@ -11,14 +11,21 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from callmodel.fields import Id
 from crm.agents.console import agent_extension
 from crm.agents.services import AgentRequestError
 from crm.callbacks import services
 from crm.domain.redaction import redact
 from crm.http.deps import StaffDep, same_origin
+from crm.http.errors import AMI_ERRORS
 from crm.text import T
 
-router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
+router = APIRouter(
+    prefix="/web/api",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=AMI_ERRORS,
+)
 
 
 @router.get("/callbacks")
@@ -31,7 +38,7 @@ def callbacks(request: Request, staff: StaffDep) -> list[dict[str, Any]]:
 
 
 @router.post("/callbacks/{ticket_id}/call")
-async def call_back(ticket_id: int, request: Request, staff: StaffDep) -> dict[str, Any]:
+async def call_back(ticket_id: Id, request: Request, staff: StaffDep) -> dict[str, Any]:
     """One click: Asterisk rings the agent's phone, then dials the citizen (AMI Originate)."""
     extension = agent_extension(staff)
     state = request.app.state

@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from asr.classifier import CallClassifier
 from callmodel.events import CallEvent
+from callmodel.fields import Key, Limit, OptionalPhone, SearchText
 from crm import audit
 from crm.callbacks.services import still_to_call_back
 from crm.calls.services import call_of, transcription_job
 from crm.domain.access import Viewer, can_read, read_must_be_audited
 from crm.domain.call_outcomes import CallOutcome
 from crm.http.deps import SessionDep, UserDep
+from crm.http.errors import API_ERRORS
 from crm.models import Call, Ticket, TranscriptionJob
 from crm.orders.services import (
     ReadRefused,
@@ -37,7 +39,7 @@ from crm.orders.services import (
 )
 from crm.transcription import model_missing
 
-router = APIRouter(tags=["calls"])
+router = APIRouter(tags=["calls"], responses=API_ERRORS)
 
 
 class EventBatch(BaseModel):
@@ -117,8 +119,8 @@ def _for(viewer: Any, payload: Any) -> Any:
 def list_calls(
     viewer: UserDep,
     session: SessionDep,
-    caller: str | None = None,
-    limit: int = 50,
+    caller: OptionalPhone = None,
+    limit: Limit = 50,
 ) -> list[dict[str, Any]]:
     """The latest calls (of one number with ``caller``), without the reports the viewer may not
     read: not even their existence is told, so a number cannot be tested for a report."""
@@ -148,7 +150,7 @@ def read_call(session: Session, call: Call, viewer: Viewer, surface: str) -> Non
 
 
 @router.get("/api/calls/{uniqueid}")
-def get_call(uniqueid: str, viewer: UserDep, session: SessionDep) -> dict[str, Any]:
+def get_call(uniqueid: Key, viewer: UserDep, session: SessionDep) -> dict[str, Any]:
     """One call and its ticket; a report's only for its readers (audited)."""
     call = session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
     if call is None:
@@ -166,7 +168,7 @@ def list_callbacks(viewer: UserDep, session: SessionDep) -> list[dict[str, Any]]
 
 @router.get("/api/calls/{uniqueid}/transcript")
 def get_transcript(
-    uniqueid: str,
+    uniqueid: Key,
     request: Request,
     viewer: UserDep,
     session: SessionDep,
@@ -212,7 +214,7 @@ def get_transcript(
 
 @router.get("/api/transcripts")
 def search_transcripts(
-    q: str, request: Request, viewer: UserDep, session: SessionDep
+    q: SearchText, request: Request, viewer: UserDep, session: SessionDep
 ) -> list[dict[str, Any]]:
     """Calls whose transcript contains ``q`` (Chinese, spaces ignored), newest first. Reports
     the viewer may not read are left out; a search that shows reports to their readers is

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from callmodel.calltypes import CallType
+from callmodel.fields import Code, Day, Id, Key, OptionalCode, OptionalPhone, OptionalTitle
 from crm import audit
 from crm.accounts.services import Staff
 from crm.callbacks.services import attempts_by_ticket, status_label
@@ -28,11 +29,17 @@ from crm.domain.moments import iso
 from crm.domain.redaction import redact
 from crm.domain.workcalendar import CHINA_TZ
 from crm.http.deps import StaffDep, same_origin
+from crm.http.errors import error_responses
 from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
 from crm.orders.services import ticket_visibility
 from hotline.recordings import media_type
 
-router = APIRouter(prefix="/web/api", tags=["web console"], dependencies=[Depends(same_origin)])
+router = APIRouter(
+    prefix="/web/api",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=error_responses(400, 401, 403, 404, 409, 416, 422, 503),
+)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
 
@@ -55,12 +62,12 @@ def _day_bounds(
 def recordings(
     request: Request,
     staff: StaffDep,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    agent: str | None = None,
-    call_type: str | None = None,
-    number: str | None = None,
-    q: str | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
+    agent: OptionalCode = None,
+    call_type: CallType | None = None,
+    number: OptionalPhone = None,
+    q: OptionalTitle = None,
 ) -> list[dict[str, Any]]:
     """Recorded calls, newest first; ``q`` searches the transcripts' text (全文检索)."""
     first, last = _day_bounds(request, date_from, date_to)
@@ -159,7 +166,7 @@ def _starts_play(request: Request) -> bool:
 
 
 @router.get("/recordings/{uniqueid}/audio")
-def audio(uniqueid: str, request: Request, staff: StaffDep) -> Response:
+def audio(uniqueid: Key, request: Request, staff: StaffDep) -> Response:
     """The mixed recording; answers Range requests so the player can seek."""
     with request.app.state.sessions() as session:
         call = _readable_call(session, uniqueid, staff, "play" if _starts_play(request) else "seek")
@@ -169,7 +176,7 @@ def audio(uniqueid: str, request: Request, staff: StaffDep) -> Response:
 
 
 @router.get("/callbacks/attempts/{attempt_id}/audio")
-def callback_audio(attempt_id: int, request: Request, staff: StaffDep) -> Response:
+def callback_audio(attempt_id: Id, request: Request, staff: StaffDep) -> Response:
     """A call-back's recording, under the same rules as its ticket's call."""
     with request.app.state.sessions() as session:
         attempt = session.get(CallbackAttempt, attempt_id)
@@ -239,7 +246,7 @@ def _audio_response(request: Request, recording: str, name: str) -> Response:
 
 
 @router.get("/recordings/{uniqueid}/transcript")
-def transcript(uniqueid: str, request: Request, staff: StaffDep) -> dict[str, Any]:
+def transcript(uniqueid: Key, request: Request, staff: StaffDep) -> dict[str, Any]:
     with request.app.state.sessions() as session:
         _readable_call(session, uniqueid, staff, "transcript")
         job = transcription_job(session, uniqueid)
@@ -254,7 +261,7 @@ def transcript(uniqueid: str, request: Request, staff: StaffDep) -> dict[str, An
 
 
 @router.post("/listen/{extension}")
-async def listen(extension: str, request: Request, staff: StaffDep) -> dict[str, Any]:
+async def listen(extension: Code, request: Request, staff: StaffDep) -> dict[str, Any]:
     """Live listening (监听): Asterisk rings the supervisor's phone and ChanSpy's the agent's call.
 
     Quiet (``q``), listen only, and it ends when the agent's channel goes (``E``).

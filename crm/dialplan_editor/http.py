@@ -28,12 +28,14 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmodel.fields import Id, Key
 from crm import audit
 from crm.accounts.services import Staff
 from crm.dialplan_editor.asterisk_facts import asterisk_facts, loaded_dialplan
 from crm.domain.errors import InvalidInput, NotFound
 from crm.domain.moments import iso
 from crm.http.deps import StaffDep, same_origin
+from crm.http.errors import AMI_ERRORS
 from crm.models import ConfigVersion
 from hotline import asterisk, confcheck, rendering
 from hotline.confcheck import Problem
@@ -42,7 +44,10 @@ from hotline.settings import Settings
 from ivr.menu import Menu, load_menu, parse_menu
 
 router = APIRouter(
-    prefix="/web/api/admin", tags=["web console"], dependencies=[Depends(same_origin)]
+    prefix="/web/api/admin",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=AMI_ERRORS,
 )
 MENU = "ivr-menu"
 MENU_RELOADS = ("dialplan reload", "module reload res_pjsip.so", "queue reload all")
@@ -321,7 +326,7 @@ async def apply_document(
     doc: Document,
     text: str,
     comment: str,
-    base_version: int | None = None,
+    base_version: Id | None = None,
 ) -> dict[str, Any]:
     """Validate, put in place, install, reload through AMI, and keep the version; one at a
     time, so two admins saving at once cannot both pass the version check."""
@@ -391,7 +396,7 @@ def documents(request: Request, staff: StaffDep) -> list[dict[str, str]]:
 
 
 @router.get("/documents/{name}")
-def get_document(name: str, request: Request, staff: StaffDep) -> dict[str, Any]:
+def get_document(name: Key, request: Request, staff: StaffDep) -> dict[str, Any]:
     return _view(request, _document(name))
 
 
@@ -399,19 +404,19 @@ class DocumentIn(BaseModel):
     content: str = Field(min_length=1, max_length=200_000)
     comment: str = Field("", max_length=200)
     # The version the text was edited from: a save over someone else's newer one is refused.
-    base_version: int | None = None
+    base_version: Id | None = None
 
 
 @router.post("/documents/{name}")
 async def save_document(
-    name: str, body: DocumentIn, request: Request, staff: StaffDep
+    name: Key, body: DocumentIn, request: Request, staff: StaffDep
 ) -> dict[str, Any]:
     doc = _document(name)
     return await apply_document(request, staff, doc, body.content, body.comment, body.base_version)
 
 
 @router.post("/documents/{name}/versions/{version_id}/rollback")
-async def rollback(name: str, version_id: int, request: Request, staff: StaffDep) -> dict[str, Any]:
+async def rollback(name: Key, version_id: Id, request: Request, staff: StaffDep) -> dict[str, Any]:
     doc = _document(name)
     with request.app.state.sessions() as session:
         version = session.get(ConfigVersion, version_id)

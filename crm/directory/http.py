@@ -13,17 +13,19 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmodel.fields import Id, SearchText
 from crm import audit
-from crm.domain.access import Role, Viewer
+from crm.domain.access import Viewer
 from crm.domain.errors import NotFound
 from crm.domain.special_lines import SpecialLine, suggest_special_lines
 from crm.http.deps import SessionDep, UserDep
+from crm.http.errors import API_ERRORS
 from crm.models.base import Base
 from crm.models.knowledge import SpecialLineEntry
 from crm.models.workorders import StaffUser, Unit
 from crm.orders import schemas as s
 
-router = APIRouter(prefix="/api", tags=["directory 目录"])
+router = APIRouter(prefix="/api", tags=["directory 目录"], responses=API_ERRORS)
 M = TypeVar("M", bound=Base)
 
 
@@ -57,7 +59,7 @@ def create_unit(body: s.UnitIn, session: SessionDep, user: UserDep) -> Unit:
 
 
 @router.put("/units/{unit_id}", response_model=s.UnitOut)
-def update_unit(unit_id: int, body: s.UnitIn, session: SessionDep, user: UserDep) -> Unit:
+def update_unit(unit_id: Id, body: s.UnitIn, session: SessionDep, user: UserDep) -> Unit:
     return _save(session, user, _get(session, Unit, unit_id, "单位"), body.model_dump(), "unit")
 
 
@@ -69,7 +71,7 @@ def list_lines(session: SessionDep, user: UserDep) -> list[SpecialLineEntry]:
 @router.get(
     "/special-lines/suggest", response_model=list[s.SpecialLineOut], summary="按问题推荐专线"
 )
-def suggest_lines(text: str, session: SessionDep, user: UserDep) -> list[SpecialLineEntry]:
+def suggest_lines(text: SearchText, session: SessionDep, user: UserDep) -> list[SpecialLineEntry]:
     rows = list(session.scalars(select(SpecialLineEntry).where(SpecialLineEntry.active.is_(True))))
     by_number = {r.number: r for r in rows}
     lines = [SpecialLine(r.number, r.name, r.scope, tuple(r.keywords)) for r in rows]
@@ -83,7 +85,7 @@ def create_line(body: s.SpecialLineIn, session: SessionDep, user: UserDep) -> Sp
 
 @router.put("/special-lines/{line_id}", response_model=s.SpecialLineOut)
 def update_line(
-    line_id: int, body: s.SpecialLineIn, session: SessionDep, user: UserDep
+    line_id: Id, body: s.SpecialLineIn, session: SessionDep, user: UserDep
 ) -> SpecialLineEntry:
     row = _get(session, SpecialLineEntry, line_id, "专线")
     return _save(session, user, row, body.model_dump(), "special_line")
@@ -97,5 +99,5 @@ def list_users(session: SessionDep, user: UserDep) -> list[StaffUser]:
 @router.post("/users", response_model=s.UserOut, status_code=201)
 def create_user(body: s.UserIn, session: SessionDep, user: UserDep) -> StaffUser:
     data = body.model_dump()
-    data["roles"] = [Role(r).value for r in body.roles]
+    data["roles"] = [r.value for r in body.roles]
     return _save(session, user, StaffUser(), data, "user")

@@ -119,8 +119,8 @@ def ensure_user(
 def seed_staff(session: Session, agents: Iterable[tuple[str, str]] = ()) -> int:
     """An admin account, plus one agent account per configured phone (username = extension).
 
-    These are the names the ``X-Hotline-User`` header carries with the service token; a person
-    signs in to the consoles once an administrator has set their password.
+    A person signs in to the consoles once an administrator has set their password (scripts
+    get a personal API token: ``hotline api-token``).
     Existing users are left as an admin edited them.
     """
     known = set(session.scalars(select(StaffUser.username)))

@@ -45,6 +45,13 @@ class InvalidInput(HotlineError, ValueError):
     status = 422
 
 
+class Conflict(HotlineError):
+    """A change that collides with what is stored: a taken 工号, unit code, special-line number
+    or article slug (a unique column of the database)."""
+
+    status = 409
+
+
 class Forbidden(HotlineError, PermissionError):
     """Signed in, but the role (or the order's confidentiality) does not allow this."""
 

@@ -11,14 +11,16 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from callmodel.calltypes import CallType, TicketStatus
+from callmodel.fields import Id, OptionalName, OptionalText, Text
 from crm.domain.access import can_read, read_must_be_audited
 from crm.domain.lifecycle import OPEN_STATUSES
 from crm.domain.redaction import redact, seal
 from crm.http.deps import StaffDep, same_origin
+from crm.http.errors import API_ERRORS
 from crm.models import Ticket
 from crm.models.workorders import TicketDetail
 from crm.notifications import OrderChanged
@@ -26,7 +28,10 @@ from crm.orders import services as orders
 from crm.orders.http import order_view
 
 router = APIRouter(
-    prefix="/web/api/leader", tags=["web console"], dependencies=[Depends(same_origin)]
+    prefix="/web/api/leader",
+    tags=["web console"],
+    dependencies=[Depends(same_origin)],
+    responses=API_ERRORS,
 )
 
 
@@ -84,12 +89,12 @@ def open_order(ticket_id: int, request: Request, staff: StaffDep) -> dict[str, A
 
 
 class DispatchIn(BaseModel):
-    unit_id: int
-    simple_reason: str | None = Field(None, max_length=500)
+    unit_id: Id
+    simple_reason: OptionalText = None
 
 
 @router.post("/orders/{ticket_id}/dispatch")
-def dispatch(ticket_id: int, body: DispatchIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+def dispatch(ticket_id: Id, body: DispatchIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     with request.app.state.sessions() as session:
         order = orders.dispatch(
             session, ticket_id, body.unit_id, staff.viewer, simple_reason=body.simple_reason or None
@@ -101,7 +106,7 @@ def dispatch(ticket_id: int, body: DispatchIn, request: Request, staff: StaffDep
 
 
 @router.post("/orders/{ticket_id}/redispatch")
-def redispatch(ticket_id: int, request: Request, staff: StaffDep) -> dict[str, Any]:
+def redispatch(ticket_id: Id, request: Request, staff: StaffDep) -> dict[str, Any]:
     """A new order referencing this one, sent again to the unit with the follow-up notes."""
     with request.app.state.sessions() as session:
         prior = orders.get_ticket(session, ticket_id)
@@ -121,12 +126,12 @@ def redispatch(ticket_id: int, request: Request, staff: StaffDep) -> dict[str, A
 
 
 class ReplyIn(BaseModel):
-    content: str = Field(min_length=1, max_length=4000)
-    answered_by: str | None = Field(None, max_length=64)
+    content: Text
+    answered_by: OptionalName = None
 
 
 @router.post("/orders/{ticket_id}/reply")
-def reply(ticket_id: int, body: ReplyIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+def reply(ticket_id: Id, body: ReplyIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     """简易工单: the reviewer records who at the unit answered, and what."""
     with request.app.state.sessions() as session:
         orders.record_unit_reply(

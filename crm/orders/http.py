@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmodel.calltypes import CallType, TicketStatus
+from callmodel.fields import Id, Limit
 from crm.domain.access import Viewer, can_read, read_must_be_audited
 from crm.domain.deadlines import overdue_stages, time_left
 from crm.domain.phones import mask_phone
 from crm.domain.redaction import seal, sees_order_caller
 from crm.http.deps import NowDep, SessionDep, UserDep
+from crm.http.errors import API_ERRORS
 from crm.models.calls import Ticket
 from crm.models.workorders import TicketDetail, Unit, UnitReply, WorkOrder
 from crm.orders import schemas as s
 from crm.orders import services as orders
 
-router = APIRouter(prefix="/api/orders", tags=["work orders 工单"])
+router = APIRouter(prefix="/api/orders", tags=["work orders 工单"], responses=API_ERRORS)
 
 
 def order_view(
@@ -115,7 +117,7 @@ def list_orders(
     status: TicketStatus | None = None,
     call_type: CallType | None = None,
     overdue: bool | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    limit: Limit = 100,
 ) -> list[s.OrderOut]:
     query = (
         select(Ticket, TicketDetail)
@@ -143,7 +145,7 @@ def list_orders(
 
 
 @router.get("/{ticket_id}", response_model=s.OrderOut, summary="查看定单（举报件查看留痕）")
-def get_order(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -> s.OrderOut:
+def get_order(ticket_id: Id, session: SessionDep, user: UserDep, now: NowDep) -> s.OrderOut:
     try:
         ticket, detail = orders.read_ticket(session, ticket_id, user)
     except orders.ReadRefused as refused:
@@ -155,7 +157,7 @@ def get_order(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -
 
 @router.post("/{ticket_id}/registration", response_model=s.OrderOut, summary="登记来电类型")
 def register(
-    ticket_id: int, body: s.RegistrationIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.RegistrationIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     try:
         orders.register_ticket(
@@ -169,7 +171,7 @@ def register(
 
 @router.post("/{ticket_id}/emergency", response_model=s.OrderOut, summary="紧急求助归档")
 def emergency(
-    ticket_id: int, body: s.EmergencyIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.EmergencyIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.archive_emergency(
         session,
@@ -184,7 +186,7 @@ def emergency(
 
 @router.post("/{ticket_id}/repeat", response_model=s.RepeatOut, summary="重复来电：催单或重派")
 def repeat(
-    ticket_id: int, body: s.RepeatIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.RepeatIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.RepeatOut:
     """A repeat call about an earlier order; refused (403) when that order is a report the user
     may not read, since the new order would carry its question and the reporter's number."""
@@ -216,7 +218,7 @@ def repeat(
 
 @router.post("/{ticket_id}/dispatch", response_model=s.OrderOut, summary="下派工单 / 简易工单")
 def dispatch(
-    ticket_id: int, body: s.DispatchIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.DispatchIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.dispatch(
         session, ticket_id, body.unit_id, user, simple_reason=body.simple_reason, now=now
@@ -226,7 +228,7 @@ def dispatch(
 
 @router.post("/{ticket_id}/unit-reply", response_model=s.OrderOut, summary="单位反馈")
 def unit_reply(
-    ticket_id: int, body: s.UnitReplyIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.UnitReplyIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.record_unit_reply(
         session, ticket_id, body.content, user, answered_by=body.answered_by, now=now
@@ -236,7 +238,7 @@ def unit_reply(
 
 @router.post("/{ticket_id}/answer", response_model=s.OrderOut, summary="答复来电人")
 def answer(
-    ticket_id: int, body: s.AnswerIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.AnswerIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.answer_caller(session, ticket_id, body.result, user, now=now)
     return _done(session, ticket_id, now, user)
@@ -244,7 +246,7 @@ def answer(
 
 @router.post("/{ticket_id}/return-visit", response_model=s.OrderOut, summary="回访")
 def return_visit(
-    ticket_id: int, body: s.VisitIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.VisitIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.return_visit(
         session, ticket_id, body.satisfaction, body.resolved, user, body.comment, now=now
@@ -253,14 +255,14 @@ def return_visit(
 
 
 @router.post("/{ticket_id}/archive", response_model=s.OrderOut, summary="归档")
-def archive(ticket_id: int, session: SessionDep, user: UserDep, now: NowDep) -> s.OrderOut:
+def archive(ticket_id: Id, session: SessionDep, user: UserDep, now: NowDep) -> s.OrderOut:
     orders.archive(session, ticket_id, user, now=now)
     return _done(session, ticket_id, now, user)
 
 
 @router.post("/{ticket_id}/kb-answer", response_model=s.OrderOut, summary="按知识库答复")
 def kb_answer(
-    ticket_id: int, body: s.KbAnswerIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.KbAnswerIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.answer_from_kb(session, ticket_id, body.article_id, user, now=now)
     return _done(session, ticket_id, now, user)
@@ -268,7 +270,7 @@ def kb_answer(
 
 @router.post("/{ticket_id}/hand-over", response_model=s.OrderOut, summary="首接责任移交")
 def hand_over(
-    ticket_id: int, body: s.HandOverIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id, body: s.HandOverIn, session: SessionDep, user: UserDep, now: NowDep
 ) -> s.OrderOut:
     orders.hand_over(session, ticket_id, body.to_username, body.note, user)
     return _done(session, ticket_id, now, user)
@@ -278,7 +280,7 @@ def hand_over(
     "/{ticket_id}/complaint-units", response_model=list[s.UnitOut], summary="投诉承办单位推荐"
 )
 def complaint_units(
-    ticket_id: int,
+    ticket_id: Id,
     session: SessionDep,
     user: UserDep,
     escalate: bool = False,

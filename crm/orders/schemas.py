@@ -8,20 +8,39 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from callmodel.calltypes import CallType
+from callmodel.fields import (
+    Code,
+    Id,
+    Key,
+    Label,
+    LongText,
+    Name,
+    OptionalName,
+    OptionalPhone,
+    OptionalPlace,
+    OptionalServiceNumber,
+    OptionalText,
+    OptionalTitle,
+    Place,
+    ServiceNumber,
+    Text,
+    Title,
+)
+from crm.domain.access import Role
 
 
 class RegistrationIn(BaseModel):
     call_type: CallType
-    question: str = Field(min_length=1, description="咨询或反映的问题")
-    contact_number: str | None = None
-    caller_name: str | None = None
-    caller_address: str | None = None
-    location: str | None = None
-    target: str | None = Field(None, description="投诉/举报对象")
-    body_unit_id: int | None = Field(None, description="所涉单位")
-    special_line_number: str | None = Field(None, description="告知来电人拨打的专线")
+    question: Text = Field(description="咨询或反映的问题")
+    contact_number: OptionalPhone = None
+    caller_name: OptionalName = None
+    caller_address: OptionalPlace = None
+    location: OptionalPlace = None
+    target: OptionalTitle = Field(None, description="投诉/举报对象")
+    body_unit_id: Id | None = Field(None, description="所涉单位")
+    special_line_number: OptionalServiceNumber = Field(None, description="告知来电人拨打的专线")
     reply_requested: bool = False
-    assigned_reviewer: str | None = Field(None, description="举报件指定审核人员")
+    assigned_reviewer: OptionalName = Field(None, description="举报件指定审核人员")
     transferred_to_110: bool | None = Field(None, description="紧急求助是否已转110；空：按通话记录")
     general_info: bool = Field(False, description="一般社会信息，告知拨打114")
     about_sms: bool = Field(False, description="咨询部门短信")
@@ -30,42 +49,45 @@ class RegistrationIn(BaseModel):
 
 
 class DispatchIn(BaseModel):
-    unit_id: int
-    simple_reason: str | None = Field(None, description="简易工单原因；为空则为普通工单")
+    unit_id: Id
+    simple_reason: OptionalText = Field(None, description="简易工单原因；为空则为普通工单")
 
 
 class UnitReplyIn(BaseModel):
-    content: str = Field(min_length=1)
-    answered_by: str | None = Field(None, description="简易工单：单位接听人")
+    content: Text
+    answered_by: OptionalName = Field(None, description="简易工单：单位接听人")
 
 
 class AnswerIn(BaseModel):
-    result: str = Field(min_length=1)
+    result: Text
 
 
 class VisitIn(BaseModel):
     satisfaction: int = Field(ge=1, le=5)
     resolved: bool
-    comment: str | None = None
+    comment: OptionalText = None
 
 
 class KbAnswerIn(BaseModel):
-    article_id: int
+    article_id: Id
 
 
 class RepeatIn(BaseModel):
-    previous_ticket_id: int | None = None
+    previous_ticket_id: Id | None = None
     caller_unhappy: bool = False
 
 
 class HandOverIn(BaseModel):
-    to_username: str = Field(min_length=1)
-    note: str = Field(min_length=1, description="交接记录")
+    to_username: Name
+    note: Text = Field(description="交接记录")
 
 
 class EmergencyIn(BaseModel):
-    location: str | None = None
-    contact_number: str | None = None
+    """An emergency recorded by a person: the rules ask for the caller's contact and the
+    incident's location (docs/hotline-rules.md, Emergency), as the agent console does."""
+
+    location: Place
+    contact_number: OptionalPhone = None
 
 
 class DeadlineOut(BaseModel):
@@ -134,17 +156,17 @@ class RepeatOut(BaseModel):
 
 
 class UnitIn(BaseModel):
-    code: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    level: str = Field("city", pattern="^(city|district)$")
-    district: str | None = None
-    contact_person: str | None = None
-    contact_number: str | None = None
-    complaint_number: str | None = None
+    code: Code
+    name: Title
+    level: Literal["city", "district"] = "city"
+    district: OptionalName = None
+    contact_person: OptionalName = None
+    contact_number: OptionalPhone = None
+    complaint_number: OptionalPhone = None
     is_member: bool = True
     is_government: bool = True
     handles_reports: bool = Field(False, description="纪检监察或司法部门：举报件只能转交此类单位")
-    supervisor_id: int | None = None
+    supervisor_id: Id | None = None
     active: bool = True
 
 
@@ -154,10 +176,10 @@ class UnitOut(UnitIn):
 
 
 class SpecialLineIn(BaseModel):
-    number: str = Field(min_length=3)
-    name: str = Field(min_length=1)
-    scope: str = ""
-    keywords: list[str] = []
+    number: ServiceNumber
+    name: Name
+    scope: Label | Literal[""] = ""
+    keywords: list[Name] = Field([], max_length=50)
     active: bool = True
 
 
@@ -167,11 +189,11 @@ class SpecialLineOut(SpecialLineIn):
 
 
 class ArticleIn(BaseModel):
-    slug: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    body: str = Field(min_length=1)
-    category: str = ""
-    unit_id: int | None = None
+    slug: Key
+    title: Label
+    body: LongText
+    category: Code | Literal[""] = ""
+    unit_id: Id | None = None
     active: bool = True
 
 
@@ -188,10 +210,10 @@ class SearchHitOut(BaseModel):
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1)
-    display_name: str = Field(min_length=1)
-    roles: list[str]
-    unit_id: int | None = None
+    username: Name
+    display_name: Name
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    unit_id: Id | None = None
     active: bool = True
 
 

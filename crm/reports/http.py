@@ -10,16 +10,18 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from callmodel.fields import Day, Id, Limit, OptionalKey, OptionalName
 from crm import audit
 from crm.domain.access import CONFIDENTIAL_AUDIT_ACTIONS, Role
 from crm.domain.errors import Forbidden, InvalidInput, NotFound
 from crm.http.deps import NowDep, SessionDep, UserDep
+from crm.http.errors import API_ERRORS
 from crm.models.calls import Alert
 from crm.models.workorders import AuditEntry
 from crm.orders import schemas as s
 from crm.reports.ledger import figures, ledger_csv, ledger_rows, ledger_xlsx
 
-router = APIRouter(prefix="/api", tags=["ledger and figures 台账与统计"])
+router = APIRouter(prefix="/api", tags=["ledger and figures 台账与统计"], responses=API_ERRORS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -32,8 +34,8 @@ def _range(start: date, end: date) -> None:
 def ledger(
     session: SessionDep,
     user: UserDep,
-    start: date,
-    end: date,
+    start: Day,
+    end: Day,
     format: Literal["csv", "xlsx", "json"] = "csv",
 ) -> Response:
     _range(start, end)
@@ -61,8 +63,8 @@ def get_figures(
     session: SessionDep,
     user: UserDep,
     now: NowDep,
-    start: date,
-    end: date,
+    start: Day,
+    end: Day,
     by: Literal["day", "type", "unit"] = "day",
 ) -> list[dict[str, object]]:
     _range(start, end)
@@ -70,16 +72,14 @@ def get_figures(
 
 
 @router.get("/alerts", response_model=list[s.AlertOut], summary="提醒（超时、紧急、举报）")
-def alerts(
-    session: SessionDep, user: UserDep, limit: int = Query(100, ge=1, le=1000)
-) -> list[Alert]:
+def alerts(session: SessionDep, user: UserDep, limit: Limit = 100) -> list[Alert]:
     audiences = [r.value for r in user.roles]
     query = select(Alert).where(Alert.audience.in_(audiences), Alert.acknowledged_at.is_(None))
     return list(session.scalars(query.order_by(Alert.id.desc()).limit(limit)))
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=s.AlertOut, summary="确认提醒")
-def acknowledge(alert_id: int, session: SessionDep, user: UserDep, now: NowDep) -> Alert:
+def acknowledge(alert_id: Id, session: SessionDep, user: UserDep, now: NowDep) -> Alert:
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise NotFound("提醒", alert_id)
@@ -95,10 +95,10 @@ def acknowledge(alert_id: int, session: SessionDep, user: UserDep, now: NowDep) 
 def audit_log(
     session: SessionDep,
     user: UserDep,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    actor: str | None = None,
-    action: str | None = None,
+    entity: OptionalKey = None,
+    entity_id: OptionalKey = None,
+    actor: OptionalName = None,
+    action: OptionalKey = None,
     limit: int = Query(200, ge=1, le=5000),
 ) -> list[AuditEntry]:
     """The audit log, newest first; the entries about reports only for the hotline leader."""

@@ -3,7 +3,8 @@
 Ledger fields follow the registration rules: serial number, call time, caller number, caller name
 and situation, question, handling process, result, agent. Whistle-blowing reports appear with
 their content withheld unless the viewer may read them (保密); the caller's number is masked in
-the export for everyone, since a ledger file travels further than the screen.
+the export for everyone, since a ledger file travels further than the screen. A cell of the CSV
+or XLSX file never holds a live formula, whatever a caller or an agent typed (``as_text``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ LEDGER_HEADERS = (
     "接听人",
 )
 WITHHELD = "（举报件，内容保密）"
+# What makes a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UNREGISTERED = "unregistered"
 
 
@@ -200,13 +203,22 @@ def ledger_rows(session: Session, start: date, end: date, viewer: Viewer) -> lis
     return rows
 
 
+def as_text(value: object) -> object:
+    """A cell's value as a spreadsheet must show it: a text that a spreadsheet would run as a
+    formula (``=HYPERLINK(…)`` as a caller's name) gets a leading ``'``, so Excel, LibreOffice
+    and openpyxl keep it text in the CSV and the XLSX alike. Numbers are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def ledger_csv(rows: Iterable[LedgerRow]) -> bytes:
     """UTF-8 with BOM so Excel on a Chinese Windows desktop opens it correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(LEDGER_HEADERS)
     for row in rows:
-        writer.writerow(row.values())
+        writer.writerow([as_text(v) for v in row.values()])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -217,7 +229,7 @@ def ledger_xlsx(rows: Iterable[LedgerRow], title: str = "台账") -> bytes:
     sheet.title = title
     sheet.append(LEDGER_HEADERS)
     for row in rows:
-        sheet.append(list(row.values()))
+        sheet.append([as_text(v) for v in row.values()])
     for column, width in zip("ABCDEFGHIJ", (6, 16, 20, 14, 20, 10, 40, 50, 30, 10), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()

@@ -19,6 +19,7 @@ from crm.orders.services import RegistrationForm
 from crm.reports.ledger import (
     LEDGER_HEADERS,
     WITHHELD,
+    as_text,
     figures,
     ledger_csv,
     ledger_rows,
@@ -135,3 +136,42 @@ def test_figures_per_type_day_and_unit(db: Session) -> None:
     assert [f["label"] for f in by_unit] == ["市自来水公司"]
     with pytest.raises(ValueError):
         figures(db, date(2026, 9, 1), date(2026, 9, 2), "agent", now)
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+@pytest.mark.parametrize(
+    "text", [FORMULA, "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "普通文字", "1-2"]
+)
+def test_a_text_a_spreadsheet_would_run_is_kept_as_text(text: str) -> None:
+    escaped = as_text(text)
+    assert escaped == ("'" + text if text[0] in "=+-@\t\r" else text)
+    assert as_text(5) == 5 and as_text(None) is None
+
+
+def test_a_formula_typed_as_a_callers_name_or_question_stays_text(session: Session) -> None:
+    """The caller's display name (an unregistered call) and a registered caller's name and
+    question: never a live formula in the XLSX, a leading ' in the CSV."""
+    seed(session)
+    registered = new_ticket(session, "13800000040", cn(11, 2, 9))
+    form = RegistrationForm(CallType.CONSULTATION, FORMULA, caller_name=FORMULA)
+    orders.register_ticket(session, registered.id, form, AGENT)
+    unregistered = new_ticket(session, "13800000041", cn(11, 2, 10))
+    assert unregistered.call is not None
+    unregistered.call.caller_name = FORMULA
+    session.flush()
+    rows = ledger_rows(session, date(2026, 11, 2), date(2026, 11, 2), LEADER)
+    assert [(r.caller, r.question) for r in rows][0] == (FORMULA, FORMULA)
+    assert rows[1].caller == FORMULA
+
+    sheet = load_workbook(io.BytesIO(ledger_xlsx(rows))).active
+    assert sheet is not None
+    cells = [cell for line in sheet.iter_rows(min_row=2) for cell in line]
+    assert cells and all(cell.data_type != "f" for cell in cells)
+    assert [sheet.cell(row=r, column=5).value for r in (2, 3)] == ["'" + FORMULA] * 2
+    assert sheet.cell(row=2, column=7).value == "'" + FORMULA
+
+    parsed = list(csv.reader(io.StringIO(ledger_csv(rows).decode("utf-8-sig"))))[1:]
+    assert [line[4] for line in parsed] == ["'" + FORMULA] * 2
+    assert parsed[0][6] == "'" + FORMULA

@@ -299,3 +299,17 @@ def test_the_dialplan_menus_route_keeps_the_call_type_and_queue(sessions):
 )
 def test_a_menu_route_event_the_menu_cannot_have_sent_is_ignored(change):
     assert translate({**MENU_ROUTED, **change}) is None
+
+
+def test_control_characters_in_an_events_texts_are_dropped_and_the_call_kept(sessions):
+    """A caller's display name with CR/LF and NUL (SIP allows them; PostgreSQL refuses NUL)."""
+    event = ev.CallStarted(
+        event_id="s-9.1",
+        uniqueid="9.1",
+        occurred_at=at(0),
+        caller_number="13800138000",
+        caller_name="张三\r\nUniqueid: 6.6\x00",
+    )
+    assert event.caller_name == "张三Uniqueid: 6.6"
+    apply_event(sessions, event)
+    assert call(sessions, "9.1").caller_name == "张三Uniqueid: 6.6"
