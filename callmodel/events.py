@@ -9,11 +9,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callmodel.fields import AsteriskPath, Count, Int32, Moment
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _without_control(value: object) -> object:
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, list):
+        return [_CONTROL.sub("", v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 class _CallEvent(BaseModel):
@@ -24,17 +32,15 @@ class _CallEvent(BaseModel):
     # makes the ticket, and it should carry the number whichever event that is.
     caller_number: str | None = Field(None, max_length=64)
 
-    @field_validator("*", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _no_control_characters(cls, value: object) -> object:
+    def _no_control_characters(cls, data: object) -> object:
         """Texts of an event come from SIP and AMI (a caller's name may carry CR/LF or NUL):
         control characters are dropped, not refused, so the call's record is kept whatever the
         caller sent, and no NUL reaches PostgreSQL."""
-        if isinstance(value, str):
-            return _CONTROL.sub("", value)
-        if isinstance(value, list):
-            return [_CONTROL.sub("", v) if isinstance(v, str) else v for v in value]
-        return value
+        if not isinstance(data, dict):
+            return data
+        return {key: _without_control(value) for key, value in data.items()}
 
 
 class CallStarted(_CallEvent):
