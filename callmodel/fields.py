@@ -28,19 +28,17 @@ FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 
 # One line of text: no control character at all.
-_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 # A text of several lines: tabs and line breaks, no other control character.
-_LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 # A word made by a machine: no space, no control character.
-_WORD = r"^[^\s\x00-\x1f\x7f]+$"
+WORD = r"^[^\s\x00-\x1f\x7f]+$"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]*$")
 PHONE_DIGITS = (3, 20)
 
 
 def _line(most: int) -> Any:
-    return StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=most, pattern=_ONE_LINE
-    )
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=most, pattern=ONE_LINE)
 
 
 def _blank_is_none(value: object) -> object:
@@ -74,11 +72,11 @@ Limit = Annotated[int, Field(ge=1, le=1000)]
 
 # A key made by a machine: event ids, Asterisk uniqueids, queue names, article slugs.
 Key = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=_WORD)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=WORD)
 ]
 # A short code people give (unit code, category, dial status).
 Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=_WORD)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=WORD)
 ]
 # One line each, by the column it goes to: a person (工号, 姓名, reason), a thing (unit name,
 # target of a complaint), a title or scope, a place (address, location), a search.
@@ -90,10 +88,10 @@ SearchText = Annotated[str, _line(200)]
 # Several lines: a question, a reply, a result (4000 characters, a long call's worth); an
 # article of the knowledge base.
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=_LINES)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=LINES)
 ]
 LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=_LINES)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=LINES)
 ]
 # A telephone number as people write it: 13812345678, +86 138 1234 5678, 0471-6250000.
 PhoneNumber = Annotated[

@@ -48,11 +48,11 @@ def users(request: Request, staff: StaffDep) -> list[dict[str, Any]]:
 
 @router.post("/users")
 def create_user(body: UserIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+    """A new staff account; an existing username is refused (409), never overwritten."""
     if body.extension and body.extension not in {
         a.extension for a in request.app.state.settings.agents
     }:
         raise InvalidInput(f"没有分机 {body.extension}")
-    """A new staff account; an existing username is refused (409), never overwritten."""
     with request.app.state.sessions() as session:
         if username_taken(session, body.username):
             raise RuleViolation(

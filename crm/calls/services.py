@@ -186,15 +186,21 @@ def _urgent(session: Session, call: Call, ticket: Ticket, why: str) -> None:
     told = session.scalar(
         select(Alert.id).where(Alert.ticket_id == ticket.id, Alert.kind == "emergency")
     )
-    if told is not None:
-        return
+    if told is None:
+        message = f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110"
+        _tell_the_hotline_leader(session, "emergency", call, ticket, message)
+
+
+def _tell_the_hotline_leader(
+    session: Session, kind: str, call: Call, ticket: Ticket, message: str, **data: str
+) -> None:
     session.add(
         Alert(
-            kind="emergency",
+            kind=kind,
             audience="hotline_leader",
             ticket_id=ticket.id,
-            message=f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110",
-            data={"ticket": ticket.number, "caller": call.caller_number},
+            message=message,
+            data={"ticket": ticket.number, "caller": call.caller_number, **data},
         )
     )
 
@@ -217,18 +223,9 @@ def _emergency_dial_ended(
     # 110 on the caller's behalf, call the caller back) before the call has ended.
     what = DIAL_STATUS_LABELS.get(event.dial_status, f"110未接通（{event.dial_status}）")
     then = "请立即回拨" if event.dial_status == "CANCEL" else "正在重试或转接话务员"
-    session.add(
-        Alert(
-            kind="emergency_failed",
-            audience="hotline_leader",
-            ticket_id=ticket.id,
-            message=f"紧急求助 {ticket.number}：{what}，{then}（来电 {call.caller_number}）",
-            data={
-                "ticket": ticket.number,
-                "caller": call.caller_number,
-                "dial_status": event.dial_status,
-            },
-        )
+    message = f"紧急求助 {ticket.number}：{what}，{then}（来电 {call.caller_number}）"
+    _tell_the_hotline_leader(
+        session, "emergency_failed", call, ticket, message, dial_status=event.dial_status
     )
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from callmodel import fields
 from crm.domain.errors import Conflict, HotlineError, InvalidInput, NotSignedIn
 
 
@@ -88,10 +89,21 @@ _STARLETTE: dict[str, str] = {
 }
 
 
+# What a text refused by one of the field types' patterns (callmodel/fields.py) may not hold.
+_PATTERN_PROBLEMS: dict[str, str] = {
+    fields.ONE_LINE: "不能包含换行或其他控制字符",
+    fields.LINES: "不能包含控制字符",
+    fields.WORD: "不能包含空格、换行或其他控制字符",
+}
+
+
 def _problem(error: Any) -> str:
     where = ".".join(str(p) for p in error["loc"])
     template = _PYDANTIC.get(error["type"])
-    if error["type"] == "value_error":
+    pattern = error.get("ctx", {}).get("pattern")
+    if error["type"] == "string_pattern_mismatch" and pattern in _PATTERN_PROBLEMS:
+        said = _PATTERN_PROBLEMS[pattern]
+    elif error["type"] == "value_error":
         said = str(error.get("ctx", {}).get("error", error["msg"]))
     elif template is None:
         said = error["msg"]
