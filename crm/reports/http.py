@@ -99,12 +99,16 @@ def audit_log(
     entity_id: OptionalKey = None,
     actor: OptionalName = None,
     action: OptionalKey = None,
+    confidential: bool = False,
     limit: int = Query(200, ge=1, le=5000),
 ) -> list[AuditEntry]:
-    """The audit log, newest first; the entries about reports only for the hotline leader."""
+    """The audit log, newest first; the entries about reports only for the hotline leader,
+    and with ``confidential`` only those (the leader console's 操作日志 view)."""
     query = select(AuditEntry)
     if Role.HOTLINE_LEADER not in user.roles:
         query = query.where(AuditEntry.action.not_in(CONFIDENTIAL_AUDIT_ACTIONS))
+    if confidential:
+        query = query.where(AuditEntry.action.in_(CONFIDENTIAL_AUDIT_ACTIONS))
     if action:
         query = query.where(AuditEntry.action == action)
     if entity:

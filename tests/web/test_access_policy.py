@@ -582,6 +582,8 @@ def test_who_read_a_report_is_for_the_hotline_leaders_eyes_only(
     sign_in(app, "hl1")
     reads = app.get("/api/audit", params={"action": "read_confidential"}).json()
     assert [(a["actor"], a["entity_id"]) for a in reads] == [("rev1", str(calls.report_id))]
+    confidential = app.get("/api/audit", params={"confidential": "true"}).json()
+    assert confidential == reads  # the console's 操作日志 view: the reads of reports only
     page = app.get("/web/leader")
     assert page.status_code == 200
 
