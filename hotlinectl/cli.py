@@ -184,7 +184,10 @@ def cmd_install_units(args: argparse.Namespace) -> int:
 def cmd_upgrade(args: argparse.Namespace) -> int:
     try:
         report = upgrade.upgrade(
-            load_settings(), packages=not args.no_packages, wait_seconds=args.wait
+            load_settings(),
+            packages=not args.no_packages,
+            rebuild=args.rebuild,
+            wait_seconds=args.wait,
         )
     except upgrade.UpgradeError as exc:
         print(f"升级失败：{exc}", file=sys.stderr)
@@ -267,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         "--wait", type=float, default=600, help="seconds to wait for calls to end (600)"
     )
     upgrading.add_argument("--no-packages", action="store_true", help="restart and migrate only")
+    upgrading.add_argument(
+        "--rebuild", action="store_true", help="build the Asterisk root again from nothing"
+    )
     upgrading.set_defaults(fn=cmd_upgrade)
     sub.add_parser("purge", help="delete what is past its retention period").set_defaults(
         fn=cmd_purge

@@ -7,12 +7,14 @@
 #
 #   scripts/asterisk-chroot.sh build  ROOT   # debootstrap + apt-get install asterisk (idempotent)
 #   scripts/asterisk-chroot.sh upgrade ROOT  # the root's packages to their newest versions
+#   scripts/asterisk-chroot.sh rebuild ROOT  # a new ROOT from nothing; the one before is ROOT.old
+#   scripts/asterisk-chroot.sh remove ROOT   # ROOT's own files, never what is mounted in it
 #   scripts/asterisk-chroot.sh mount  ROOT   # /proc and /dev inside ROOT (idempotent)
 #   scripts/asterisk-chroot.sh umount ROOT
 set -euo pipefail
 
-action=${1:?usage: asterisk-chroot.sh build|upgrade|mount|umount ROOT}
-root=${2:?usage: asterisk-chroot.sh build|upgrade|mount|umount ROOT}
+action=${1:?usage: asterisk-chroot.sh build|upgrade|rebuild|remove|mount|umount ROOT}
+root=${2:?usage: asterisk-chroot.sh build|upgrade|rebuild|remove|mount|umount ROOT}
 stamp="$root/.hotline-chroot-ready"
 packages="asterisk asterisk-core-sounds-en-gsm"
 opts=(-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
@@ -81,6 +83,21 @@ upgrade)
     fi
     install_in "$root" upgrade
     echo "asterisk chroot: upgraded to $(cat "$stamp")"
+    ;;
+rebuild)
+    # Built beside the root Asterisk runs in, so the build (about a minute) cuts no call; the
+    # two then swap names. A running Asterisk keeps the old root (a chroot follows the folder,
+    # not its name) until it restarts into the new one; only then is ROOT.old removed.
+    remove_root "$root.next"
+    bash "$0" build "$root.next"
+    remove_root "$root.old"
+    [[ -e "$root" ]] && mv "$root" "$root.old"
+    mv "$root.next" "$root"
+    bash "$0" mount "$root"
+    echo "asterisk chroot: rebuilt from nothing in $root"
+    ;;
+remove)
+    remove_root "$root"
     ;;
 mount)
     is_mounted "$root/proc" || mount -t proc proc "$root/proc"
