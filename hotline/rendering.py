@@ -22,7 +22,7 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from callmodel import dialplan
-from hotline import confcheck
+from hotline import confcheck, say
 from hotline.confcheck import AsteriskFacts, Problem
 from hotline.settings import DIALPLAN_TEMPLATES, Settings
 from ivr.menu import Menu
@@ -72,6 +72,10 @@ class ConfigRefused(AsteriskError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("；".join(str(p) for p in problems[:5]))
         self.problems = problems
+
+
+# Where Debian's asterisk-moh-opsound-gsm puts its music, as Asterisk sees it.
+DEBIAN_MOH = "/usr/share/asterisk/moh"
 
 
 def site_templates_dir(settings: Settings) -> Path:
@@ -199,6 +203,8 @@ def template_data(settings: Settings, menu: Menu, name: str) -> dict[str, object
         "menu": {**menu.model_dump(mode="json"), "emergency_keys": menu.emergency_keys},
         "inst": str(settings.asterisk_instance_dir),
         "prompts": str(settings.asterisk_prompts_dir),
+        "say_language": say.LANGUAGE,
+        "moh": str(settings.asterisk_prompts_dir / "moh" if settings.moh_dir else DEBIAN_MOH),
         "recordings": str(settings.recordings_dir),
         "trunk_match": list(settings.trunk.match or [settings.bind_address]),
         "wrapup_seconds": 0,

@@ -193,6 +193,9 @@ class Settings(BaseSettings):
     # shipped ones in dialplans/; default <var_dir>/dialplans.
     dialplan_dir: Path | None = None
     prompts_dir: Path | None = None
+    # A folder of the site's own music on hold (.wav or .gsm, 8 kHz) heard between queue
+    # announcements; without one, Debian's asterisk-moh-opsound in the Asterisk root.
+    moh_dir: Path | None = None
 
     emergency: EmergencySettings = EmergencySettings()
     trunk: TrunkSettings = TrunkSettings()

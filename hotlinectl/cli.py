@@ -25,7 +25,7 @@ import yaml
 
 from crm import db
 from crm.directory.services import seed_all
-from hotline import asterisk, rendering, users
+from hotline import asterisk, rendering, say, users
 from hotline.prompts import build_prompts
 from hotline.settings import Settings, config_file, load_settings
 from hotlinectl import backup, housekeeping, relocate, services, units, upgrade
@@ -34,7 +34,8 @@ from ivr.menu import load_menu
 SECRETS = ("ami_secret", "crm_ingest_token", "asterisk_metrics_secret")
 # The prompt each music-on-hold folder loops (dialplans/musiconhold.conf): the queue's wait
 # message, and 正在为您转接110 while 110 rings.
-MOH_PROMPTS = {"moh": "queue_wait", "moh-emergency": "transfer_emergency"}
+MOH_PROMPTS = {"moh-emergency": "transfer_emergency"}
+MOH_SUFFIXES = (".wav", ".gsm", ".sln")
 
 
 def ensure_config_file(path: Path) -> None:
@@ -59,6 +60,19 @@ def ensure_config_file(path: Path) -> None:
         path.chmod(0o600)
 
 
+def install_site_moh(settings: Settings, folder: Path) -> None:
+    """The site's own music on hold (``moh_dir``), copied with the instance's prompts where
+    Asterisk plays it from (dialplans/musiconhold.conf)."""
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    if settings.moh_dir is None:
+        return
+    for track in sorted(settings.moh_dir.iterdir()):
+        if track.suffix in MOH_SUFFIXES:
+            shutil.copyfile(track, folder / track.name)
+
+
 def prepare(settings: Settings) -> None:
     """Everything the services need before they start; cheap when already done."""
     asterisk.build_root(settings)
@@ -75,6 +89,9 @@ def prepare(settings: Settings) -> None:
         (prompts_dir / folder).mkdir(exist_ok=True)
         if prompt in menu.prompts:
             shutil.copyfile(prompts_dir / f"{prompt}.wav", prompts_dir / folder / f"{prompt}.wav")
+    say.build_number_words(settings, custom)
+    say.install_number_words(settings)
+    install_site_moh(settings, prompts_dir / "moh")
     asterisk.share_prompts(settings)
     db.upgrade(settings.db_url)
     with db.transaction(db.make_sessionmaker(db.make_engine(settings.db_url))) as session:

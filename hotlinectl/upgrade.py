@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crm import db
-from hotline import users
+from hotline import say, users
 from hotline.asterisk import CHROOT_SCRIPT, AsteriskProcess, mount_state, wait_for_port
 from hotline.settings import Settings
 from hotlinectl import backup, services
@@ -87,11 +87,13 @@ def old_root(settings: Settings) -> Path:
 
 def rebuild_root(settings: Settings) -> None:
     """A new Asterisk root from nothing, ready for the next start: packages, /proc and /dev,
-    Asterisk's user with the ids the state's files carry, the instance's state mounted. The
+    Asterisk's user with the ids the state's files carry, the instance's state mounted, the
+    Chinese words it says numbers with (hotline.say). The
     running Asterisk stays in the root it started in until it restarts."""
     _root_script(settings, "rebuild", settings.asterisk_root, "Asterisk 根目录重建失败")
     users.ensure_users(settings)
     mount_state(settings)
+    say.install_number_words(settings)
 
 
 def remove_old_root(settings: Settings) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Self
 
 import yaml
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from callmodel.calltypes import CallType
 
@@ -19,6 +19,18 @@ REQUIRED_PROMPTS = ("welcome", "menu", "invalid")
 URGENT_PROMPTS = {
     "transfer_emergency": "正在为您转接110，请稍候。",
     "emergency_failed": "110线路忙，正在为您转接话务员，请稍候。",
+}
+# Pieces of what a queued caller is told (queues.conf): "您现在排在第 3 位。预计等待时间约 2
+# 分钟。感谢您的耐心等待" — the numbers said by Asterisk from its own queue statistics, in
+# Chinese (hotline.say). A site menu without them gets these texts.
+QUEUE_PROMPTS = {
+    "queue_next": "您是下一位，请稍候。",
+    "queue_position": "您现在排在第",
+    "queue_position_after": "位。",
+    "queue_holdtime": "预计等待时间约",
+    "queue_minutes": "分钟。",
+    "queue_seconds": "秒。",
+    "queue_wait": "话务员正忙，请您稍候。",
 }
 
 
@@ -45,6 +57,16 @@ class MenuOption(BaseModel):
 class QueueSpec(BaseModel):
     label: str
     priority: int = 0
+    # Seconds between announcements of the caller's place and expected wait, the first on
+    # entry; 0 for none (a queue whose callers are answered at once).
+    announce_seconds: int = Field(45, ge=0, le=600)
+
+    @field_validator("announce_seconds")
+    @classmethod
+    def _not_over_the_caller(cls, value: int) -> int:
+        if 0 < value < 15:
+            raise ValueError("排队播报间隔至少 15 秒（0 为不播报）")
+        return value
 
 
 class MenuTiming(BaseModel):
@@ -64,7 +86,7 @@ class Menu(BaseModel):
 
     @model_validator(mode="after")
     def _urgent_prompts(self) -> Self:
-        for name, text in URGENT_PROMPTS.items():
+        for name, text in (URGENT_PROMPTS | QUEUE_PROMPTS).items():
             self.prompts.setdefault(name, text)
         return self
 

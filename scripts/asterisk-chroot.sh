@@ -16,7 +16,8 @@ set -euo pipefail
 action=${1:?usage: asterisk-chroot.sh build|upgrade|rebuild|remove|mount|umount ROOT}
 root=${2:?usage: asterisk-chroot.sh build|upgrade|rebuild|remove|mount|umount ROOT}
 stamp="$root/.hotline-chroot-ready"
-packages="asterisk asterisk-core-sounds-en-gsm"
+# Asterisk, its English core sounds, and Debian's music on hold (8 kHz GSM, what a phone hears).
+packages="asterisk asterisk-core-sounds-en-gsm asterisk-moh-opsound-gsm"
 opts=(-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
 
 mirror() {
@@ -63,6 +64,13 @@ install_in() {
 case "$action" in
 build)
     if [[ -f "$stamp" ]]; then
+        # A root built before a package joined the list gets it (once; then this is cheap).
+        # shellcheck disable=SC2086
+        installed=$(chroot "$root" dpkg-query -W -f='${db:Status-Status}\n' $packages 2>/dev/null |
+                    grep -c '^installed$' || true)
+        if [[ "$installed" -ne $(wc -w <<< "$packages") ]]; then
+            install_in "$root" install $packages
+        fi
         echo "asterisk chroot: reusing $root"
         exit 0
     fi

@@ -13,7 +13,8 @@ from hotline.prompts import build_prompts, speakable, synthesize
 from hotline.rendering import AsteriskError, render_config
 from hotline.settings import CONFIG_DIR, AgentSettings, Settings
 from hotlinectl.cli import ensure_config_file
-from ivr.menu import load_menu
+from hotline.say import NUMBER_WORDS
+from ivr.menu import Menu, load_menu
 
 MENU = load_menu(CONFIG_DIR / "ivr-menu.yaml")
 
@@ -89,6 +90,44 @@ def test_one_queue_per_menu_queue_and_no_static_members():
     for name in MENU.queues:
         assert f"[hotline-{name}](hotline-template)" in queues
     assert "member =" not in queues and "persistentmembers = no" in queues
+
+
+def test_queues_announce_place_and_wait_unless_told_not_to():
+    quiet = MENU.model_copy(deep=True)
+    quiet.queues["consult"].announce_seconds = 0
+    queues = render_config(Settings(ami_secret="s", crm_ingest_token="t", agents=PHONES), quiet)[
+        "queues.conf"
+    ]
+    section = {name: queues.split(f"[hotline-{name}]")[1].split("[")[0] for name in MENU.queues}
+    assert "announce-frequency = 45" in section["general"]
+    assert "announce-position = yes" in section["general"]
+    assert "announce-frequency = 0" in section["consult"]
+    assert "announce-position = no" in section["consult"]
+
+
+@pytest.mark.parametrize("seconds, refused", [(0, False), (10, True), (15, False), (601, True)])
+def test_an_announcement_more_often_than_every_15_seconds_is_refused(seconds, refused):
+    data = yaml.safe_load((CONFIG_DIR / "ivr-menu.yaml").read_text(encoding="utf-8"))
+    data["queues"]["general"]["announce_seconds"] = seconds
+    if refused:
+        with pytest.raises(ValueError, match="announce_seconds|15"):
+            Menu.model_validate(data)
+    else:
+        assert Menu.model_validate(data).queues["general"].announce_seconds == seconds
+
+
+def test_numbers_are_said_with_chinese_words():
+    assert NUMBER_WORDS["10"] == "十" and NUMBER_WORDS["20"] == "二十"
+    assert NUMBER_WORDS["wan"] == "万" and NUMBER_WORDS["0"] == "零"
+
+
+def test_queued_callers_hear_music_not_a_looped_prompt(tmp_path: Path):
+    moh = rendered()["musiconhold.conf"]
+    assert "directory = /usr/share/asterisk/moh" in moh.split("[default]")[1].split("[")[0]
+    site = tmp_path / "music"
+    site.mkdir()
+    moh = rendered(moh_dir=site)["musiconhold.conf"]
+    assert "/prompts/moh" in moh.split("[default]")[1].split("[")[0]
 
 
 def test_agents_become_endpoints_with_auth_or_fixed_contact():
