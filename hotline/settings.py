@@ -193,6 +193,10 @@ class Settings(BaseSettings):
     # shipped ones in dialplans/; default <var_dir>/dialplans.
     dialplan_dir: Path | None = None
     prompts_dir: Path | None = None
+    # The site's holiday and 调休 schedule (edited in the admin console), taking precedence over
+    # the chinesecalendar package and the law; default <var_dir>/holidays.yaml, the shipped
+    # config/holidays.yaml (no year) while the site has none.
+    holidays_file: Path | None = None
 
     emergency: EmergencySettings = EmergencySettings()
     trunk: TrunkSettings = TrunkSettings()
