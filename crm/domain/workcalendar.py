@@ -114,8 +114,8 @@ _site: dict[int, YearSchedule] = {}
 def use_site_schedule(schedules: Mapping[int, YearSchedule]) -> None:
     """Let the site's published schedules decide their years (the CRM calls this at start and
     after 系统管理 saves the file); every cached answer is forgotten."""
-    _site.clear()
-    _site.update(schedules)
+    global _site
+    _site = dict(schedules)  # one swap: a computation running meanwhile sees one schedule
     calendar_known.cache_clear()
     is_working_day.cache_clear()
 

@@ -21,7 +21,6 @@ from crm.domain.workcalendar import (
     statutory_holidays,
     use_site_schedule,
 )
-
 from tests.support.schedules import SITE_2027, WORKED_SATURDAY
 
 
@@ -199,3 +198,22 @@ def test_a_deadline_never_falls_on_a_statutory_holiday(start: datetime, days: in
     assert due.date() not in statutory_holidays(due.year)
     assert is_working_day(due.date())
     assert due.time() == start.time() or due.time() == time(0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2026, 6, 1), max_value=datetime(2027, 12, 20)),
+    st.sampled_from(["complaint", "report"]),
+    st.booleans(),
+)
+def test_a_reply_deadline_never_falls_on_a_day_off_with_or_without_the_notice(
+    start: datetime, call_type: str, notice: bool
+) -> None:
+    use_site_schedule(parse_schedule(SITE_2027) if notice else {})
+    deadlines = compute_deadlines(call_type, start.replace(tzinfo=CHINA_TZ))
+    due = deadlines.reply_due
+    assert due is not None
+    assert due.date() not in statutory_holidays(due.year)
+    assert is_working_day(due.date())
+    # Provisional exactly when the limit was counted into a year by the law alone.
+    assert deadlines.provisional is not calendar_known(due.date())
