@@ -251,6 +251,11 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'hotline.db'}"
 
+    @property
+    def site_holidays_file(self) -> Path:
+        """The site's holiday schedule (crm/orders/schedule.py), kept with the state."""
+        return self.holidays_file or self.var_dir / "holidays.yaml"
+
     @cached_property
     def crm_url(self) -> str:
         return f"http://{self.bind_address}:{self.crm_port}"

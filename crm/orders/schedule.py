@@ -45,7 +45,7 @@ SHIPPED_HOLIDAYS = CONFIG_DIR / "holidays.yaml"
 def holidays_file(settings: Settings) -> Path:
     """Where the site keeps its schedule: with the hotline's state, never in the code's folder
     that an upgrade replaces."""
-    return settings.holidays_file or settings.var_dir / "holidays.yaml"
+    return settings.site_holidays_file
 
 
 def shipped_text() -> str:
