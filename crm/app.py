@@ -43,6 +43,7 @@ from crm.notifications import CallApplied, CallbackRecorded, CallObserved
 from crm.notifier import Notifier
 from crm.orders import console as orders_console
 from crm.orders import http as orders_http
+from crm.orders import schedule
 from crm.orders.overdue import OverdueScheduler, notifier_sink
 from crm.reports import http as reports_http
 from crm.transcription import job_queue, queue_call_transcription
@@ -63,6 +64,10 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
         if missing:  # they would answer 403 to everyone: say so before serving anything
             raise RuntimeError(f"routes missing from crm/http/policy.py: {sorted(missing)}")
         await asyncio.to_thread(db.upgrade, settings.db_url)
+        # The site's holiday schedule, which may have changed while the CRM was down: open
+        # orders are counted on the one in force (crm/orders/schedule.py).
+        await asyncio.to_thread(schedule.load_at_start, settings)
+        await asyncio.to_thread(recount_at_start)
         if connect_ami:
             app.state.agents.ami.on_connect.append(app.state.agents.resync)
             await app.state.agents.ami.start()
@@ -77,6 +82,11 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
     notifier = Notifier()
 
     transcriptions = job_queue(sessions, settings)
+
+    def recount_at_start() -> None:
+        with sessions() as session:
+            schedule.recount_open_orders(session, "system")
+            session.commit()
 
     async def apply(event: CallEvent) -> Ticket:
         ticket = await asyncio.to_thread(apply_event, sessions, event)

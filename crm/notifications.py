@@ -48,3 +48,11 @@ class CallbackRecorded:
     """A call-back attempt got its result (the agents' call-back lists redraw)."""
 
     attempt: int
+
+
+@dataclass(frozen=True)
+class ScheduleChanged:
+    """The site's holiday schedule was saved: ``recounted`` open orders got new deadlines, and
+    the wallboard's warning about next year's schedule may have gone (or come back)."""
+
+    recounted: int

@@ -196,6 +196,10 @@ class Settings(BaseSettings):
     # A folder of the site's own music on hold (.wav or .gsm, 8 kHz) heard between queue
     # announcements; without one, Debian's asterisk-moh-opsound in the Asterisk root.
     moh_dir: Path | None = None
+    # The site's holiday and 调休 schedule (edited in the admin console), taking precedence over
+    # the chinesecalendar package and the law; default <var_dir>/holidays.yaml, the shipped
+    # config/holidays.yaml (no year) while the site has none.
+    holidays_file: Path | None = None
 
     emergency: EmergencySettings = EmergencySettings()
     trunk: TrunkSettings = TrunkSettings()
@@ -249,6 +253,11 @@ class Settings(BaseSettings):
     @cached_property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'hotline.db'}"
+
+    @property
+    def site_holidays_file(self) -> Path:
+        """The site's holiday schedule (crm/orders/schedule.py), kept with the state."""
+        return self.holidays_file or self.var_dir / "holidays.yaml"
 
     @cached_property
     def crm_url(self) -> str:

@@ -3,10 +3,10 @@
 A backup folder holds what cannot be rebuilt: the database (an online copy, consistent while the
 CRM writes: SQLite's backup API, which a ``cp`` of a WAL database is not; ``pg_dump`` for
 PostgreSQL), the FastAGI outbox (events not yet delivered), the site's configuration file, its
-own dialplan templates and recorded prompts, and the recordings. Recordings are copied
-incrementally: a file already in the backup with the same size and time is not copied again, so
-a nightly backup costs what the day added. Code, the Asterisk root and rendered configuration are
-left out: ``hotline setup`` makes them again.
+own dialplan templates, holiday schedule and recorded prompts, and the recordings. Recordings
+are copied incrementally: a file already in the backup with the same size and time is not
+copied again, so a nightly backup costs what the day added. Code, the Asterisk root and
+rendered configuration are left out: ``hotline setup`` makes them again.
 
 Restore writes the database, outbox, site files and recordings into the instance the current
 settings describe (which may have other ports and folders than the one backed up); it rewrites
@@ -63,6 +63,7 @@ def _site_files(settings: Settings) -> dict[str, Path]:
     return {
         "config/hotline.yaml": settings.source_file,
         "config/dialplans": settings.dialplan_dir or settings.var_dir / "dialplans",
+        "config/holidays.yaml": settings.site_holidays_file,
         "config/prompts": settings.prompts_dir or settings.var_dir / "prompts" / "custom",
     }
 
@@ -244,6 +245,11 @@ def restore(settings: Settings, folder: Path, *, with_config: bool = False) -> R
         if source.is_dir():
             shutil.copytree(source, path, dirs_exist_ok=True)
             report.files += sum(1 for p in source.rglob("*") if p.is_file())
+        elif source.is_file():  # the holiday schedule
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, path)
+            path.chmod(0o644)
+            report.files += 1
     if (folder / "recordings").is_dir():
         _mirror(folder / "recordings", _recordings(settings), report)
     moves = {

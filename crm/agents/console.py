@@ -167,6 +167,8 @@ def register(ticket_id: Id, body: RegisterIn, request: Request, staff: StaffDep)
             "call_type": detail.call_type,
             "dispatched": dispatched,
             "tell_caller": detail.tell_caller,
+            # Counted on a year without a published schedule: the date told is 预计.
+            "deadlines_provisional": detail.deadlines_provisional,
             "notes": detail.notes,
         }
     request.app.state.notifier.publish(OrderChanged(ticket_id))

@@ -1,5 +1,6 @@
-"""系统管理员: the telephony files edited in the browser (the IVR menu and the dialplan
-templates extensions.conf, pjsip.conf, queues.conf). Staff accounts are crm/accounts/.
+"""系统管理员: the files edited in the browser: the telephony files (the IVR menu and the
+dialplan templates extensions.conf, pjsip.conf, queues.conf) and the site's holiday schedule
+(holidays.yaml, crm/orders/schedule.py). Staff accounts are crm/accounts/.
 
 A save is validated before Asterisk sees anything. The whole Asterisk configuration is rendered
 with the new text and read the way Asterisk reads it (``hotline.confcheck``): syntax,
@@ -9,6 +10,11 @@ replaced (atomically), the configuration installed and Asterisk told through AMI
 PJSIP or queue reload). Every saved version is kept with its author, time and diff; a rollback
 is a new version with old content. A broken file is refused with the line it is wrong on, and
 nothing running changes.
+
+The holiday schedule is the CRM's own, not Asterisk's: it is checked by its parser (every date,
+every statutory holiday of a year it names), put in force in the CRM at once, and the open orders
+are counted again on it; Asterisk is neither asked nor reloaded. Its versions, diffs, rollback and
+the check against a newer version are the same as the telephony files'.
 """
 
 from __future__ import annotations
@@ -34,9 +40,12 @@ from crm.accounts.services import Staff
 from crm.dialplan_editor.asterisk_facts import asterisk_facts, loaded_dialplan
 from crm.domain.errors import InvalidInput, NotFound
 from crm.domain.moments import iso
+from crm.domain.workcalendar import ScheduleError, parse_schedule
 from crm.http.deps import StaffDep, same_origin
 from crm.http.errors import AMI_ERRORS
 from crm.models import ConfigVersion
+from crm.notifications import OrderChanged, ScheduleChanged
+from crm.orders import schedule
 from hotline import asterisk, confcheck, rendering
 from hotline.confcheck import Problem
 from hotline.prompts import build_prompts
@@ -50,6 +59,7 @@ router = APIRouter(
     responses=AMI_ERRORS,
 )
 MENU = "ivr-menu"
+HOLIDAYS = "holidays"
 MENU_RELOADS = ("dialplan reload", "module reload res_pjsip.so", "queue reload all")
 _APPLYING = asyncio.Lock()
 
@@ -141,19 +151,32 @@ class Document:
     def is_menu(self) -> bool:
         return self.name == MENU
 
+    @property
+    def is_holidays(self) -> bool:
+        """The CRM's holiday schedule: no Asterisk file."""
+        return self.name == HOLIDAYS
+
     def path(self, settings: Settings) -> Path:
         if self.is_menu:
             return settings.ivr_menu_file
+        if self.is_holidays:
+            return schedule.holidays_file(settings)
         return rendering.site_templates_dir(settings) / self.name
 
     def current(self, settings: Settings) -> str:
         if self.is_menu:
             return settings.ivr_menu_file.read_text(encoding="utf-8")
+        if self.is_holidays:
+            return schedule.current_text(settings)
         return rendering.template_text(settings, self.name)
 
     def shipped(self) -> str | None:
         """The version that comes with the software (the menu has none: it is the site's)."""
-        return None if self.is_menu else rendering.shipped_template(self.name)
+        if self.is_menu:
+            return None
+        if self.is_holidays:
+            return schedule.shipped_text()
+        return rendering.shipped_template(self.name)
 
 
 DOCUMENTS = {
@@ -168,6 +191,7 @@ DOCUMENTS = {
                 ("queues.conf", "呼叫队列"),
             )
         ),
+        Document(HOLIDAYS, "节假日安排", ()),
     )
 }
 
@@ -224,6 +248,8 @@ def _view(request: Request, doc: Document) -> dict[str, Any]:
         return {
             "name": doc.name,
             "label": doc.label,
+            # What a refusal leaves running: Asterisk's configuration, or the CRM's calendar.
+            "applies_to": "crm" if doc.is_holidays else "asterisk",
             "path": str(doc.path(settings)),
             # A dialplan template the site has not changed is read from the software's own.
             "from_software": not doc.is_menu and not doc.path(settings).exists(),
@@ -354,6 +380,13 @@ async def _apply(
     previous = doc.current(settings)
     if text == previous:
         raise InvalidInput("内容与正在使用的版本相同，无需生效")
+    if doc.is_holidays:
+        recounted = await asyncio.to_thread(_apply_holidays, request, staff, doc, text)
+        _keep_version(request, staff, doc, previous, text, comment, recounted=len(recounted))
+        for order in recounted:
+            state.notifier.publish(OrderChanged(order.ticket_id))
+        state.notifier.publish(ScheduleChanged(len(recounted)))
+        return _view(request, doc)
     menu, files = await _validated(request, doc, text)
     await _install(request, doc, text, menu, previous, files)
     if not await _dialplan_loaded(request):
@@ -370,20 +403,66 @@ async def _apply(
         )
     if doc.is_menu:
         state.agents.menu = menu  # queue sign-in checks the new queues
+    _keep_version(request, staff, doc, previous, text, comment)
+    return _view(request, doc)
+
+
+def _keep_version(
+    request: Request,
+    staff: Staff,
+    doc: Document,
+    previous: str,
+    text: str,
+    comment: str,
+    **detail: Any,
+) -> None:
+    """The version now in use, with its author, time and diff, and the audit entry."""
     diff = "".join(
         difflib.unified_diff(previous.splitlines(True), text.splitlines(True), "之前", "之后", n=1)
     )
-    with state.sessions() as session:
+    with request.app.state.sessions() as session:
         session.add(
             ConfigVersion(
                 name=doc.name, content=text, diff=diff, author=staff.username, comment=comment
             )
         )
         audit.record(
-            session, staff.username, "apply_config", "config", doc.name, comment=comment or None
+            session,
+            staff.username,
+            "apply_config",
+            "config",
+            doc.name,
+            comment=comment or None,
+            **detail,
         )
         session.commit()
-    return _view(request, doc)
+
+
+def _apply_holidays(
+    request: Request, staff: Staff, doc: Document, text: str
+) -> list[schedule.Recounted]:
+    """Check the schedule, put the file in place and in force, and count the open orders
+    again on it (docs/hotline-rules.md, "Call types and their limits": working days follow the
+    published calendar). A refused file changes nothing; so does a failure to store the
+    orders' new deadlines (the schedule before it is put back in force)."""
+    settings = request.app.state.settings
+    path = doc.path(settings)
+    try:
+        parse_schedule(text)
+    except ScheduleError as exc:
+        raise Refused([Problem(path.name, exc.line, str(exc))]) from exc
+    previous = doc.current(settings)
+    _put(doc, settings, text)
+    try:
+        schedule.apply_text(text)
+        with request.app.state.sessions() as session:
+            recounted = schedule.recount_open_orders(session, staff.username)
+            session.commit()
+    except Exception:
+        _put(doc, settings, previous)
+        schedule.load_at_start(settings)
+        raise
+    return recounted
 
 
 @router.get("/documents")

@@ -16,6 +16,14 @@ SUGGESTION_PASSED_ON = "您的意见建议我们将转交相关单位。"
 PRAISE_PASSED_ON = "感谢您的表扬，我们将转达给相关单位。"
 INVALID_OTHER = "无明确诉求，按无效（其他）登记。"
 REPLY_DEADLINE = "我们将在{due}前答复您。"
+# The deadline crosses into a year whose holiday schedule is not yet published: counted by the
+# law alone, it may move when the State Council's notice comes (crm/domain/workcalendar.py).
+REPLY_DEADLINE_PROVISIONAL = "我们预计在{due}前答复您，如遇节假日安排调整，以实际安排为准。"
+# The wallboard, from 1 November, while next year's schedule is missing.
+NEXT_YEAR_SCHEDULE_MISSING = (
+    "{year}年节假日安排尚未录入：跨入{year}年的工单时限暂按法定节假日推算（预计）。"
+    "国务院通知发布后请在系统管理「节假日安排」中录入。"
+)
 SMS_NOT_FROM_HOTLINE = "该短信并非12345热线发送，请联系{body}，电话{number}。"
 
 FRAUD_WARNING = "请勿向他人透露个人信息和银行账户，如已受骗请立即拨打110向公安机关报案。"

@@ -28,6 +28,7 @@ Where each year's days come from, first match wins:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -59,7 +60,12 @@ class YearSchedule:
 
 
 class ScheduleError(ValueError):
-    """A holiday schedule that cannot be right; the message says which date and why."""
+    """A holiday schedule that cannot be right; the message says which date and why, ``line``
+    (1-based, when known) where in the file it is."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def statutory_holidays(year: int) -> dict[date, str]:
@@ -108,8 +114,8 @@ _site: dict[int, YearSchedule] = {}
 def use_site_schedule(schedules: Mapping[int, YearSchedule]) -> None:
     """Let the site's published schedules decide their years (the CRM calls this at start and
     after 系统管理 saves the file); every cached answer is forgotten."""
-    _site.clear()
-    _site.update(schedules)
+    global _site
+    _site = dict(schedules)  # one swap: a computation running meanwhile sees one schedule
     calendar_known.cache_clear()
     is_working_day.cache_clear()
 
@@ -132,35 +138,103 @@ def _dates(value: object, where: str) -> Iterable[date]:
         ) from None
 
 
+def _line_of(text: str, *needles: object) -> int | None:
+    """The first line of ``text`` holding all of ``needles`` (a year, a date): where an operator
+    looks for what a refusal names."""
+    wanted = [str(n) for n in needles]
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.lstrip().startswith("#") and all(n in line for n in wanted):
+            return number
+    return None
+
+
+def _year_line(text: str, year: object) -> int | None:
+    return _line_of(text, f"{year}:") or _line_of(text, year)
+
+
+def _is_date(token: str) -> bool:
+    try:
+        date.fromisoformat(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _yaml_line(exc: yaml.YAMLError) -> int | None:
+    mark = getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
 def parse_schedule(text: str) -> dict[int, YearSchedule]:
-    """The site's schedule file: for each year, ``holidays`` and ``workdays`` (调休 weekends)."""
+    """The site's schedule file: for each year, ``holidays`` and ``workdays`` (调休 weekends).
+
+    A year the file names replaces the package and the law for that year entirely, so a year
+    entered by halves would turn a statutory holiday into a working day: every statutory day
+    off of the regulation must be among its holidays, and a 调休 working day must be a Saturday
+    or Sunday (docs/hotline-rules.md, "Call types and their limits": working days follow the
+    official calendar)."""
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ScheduleError(f"不是有效的 YAML：{exc}") from None
+        raise ScheduleError(f"不是有效的 YAML：{exc}", _yaml_line(exc)) from None
     except ValueError as exc:  # YAML reads 2027-02-30 as a date and fails on it
-        raise ScheduleError(f"有一个不是日期的日期：{exc}") from None
+        bad = next((t for t in re.findall(r"\d{4}-\d\d-\d\d", text) if not _is_date(t)), None)
+        raise ScheduleError(
+            f"'{bad}' 不是日期（{exc}）" if bad else f"有一个不是日期的日期：{exc}",
+            _line_of(text, bad) if bad else None,
+        ) from None
     if not isinstance(data, dict):
-        raise ScheduleError("应为「年份: {holidays: [...], workdays: [...]}」")
+        raise ScheduleError("应为「年份: {holidays: [...], workdays: [...]}」", 1)
     schedules = {}
     for year, entry in data.items():
         if not isinstance(year, int) or not 2000 <= year <= 2100:
-            raise ScheduleError(f"'{year}' 不是年份")
+            raise ScheduleError(f"'{year}' 不是年份", _year_line(text, year))
         if not isinstance(entry, dict) or set(entry) - {"holidays", "workdays"}:
-            raise ScheduleError(f"{year} 年：只能有 holidays 和 workdays 两项")
+            raise ScheduleError(
+                f"{year} 年：只能有 holidays 和 workdays 两项", _year_line(text, year)
+            )
         found: dict[str, set[date]] = {}
         for key in ("holidays", "workdays"):
             found[key] = set()
-            for item in entry.get(key) or []:
-                for day in _dates(item, f"{year} 年 {key}"):
+            items = entry.get(key) or []
+            if not isinstance(items, list):
+                raise ScheduleError(f"{year} 年 {key}：应为日期列表", _line_of(text, key))
+            for item in items:
+                try:
+                    days = _dates(item, f"{year} 年 {key}")
+                except ScheduleError as exc:
+                    raise ScheduleError(str(exc), _line_of(text, item)) from None
+                for day in days:
                     if day.year != year:
-                        raise ScheduleError(f"{year} 年 {key}：{day} 不在 {year} 年")
+                        raise ScheduleError(
+                            f"{year} 年 {key}：{day} 不在 {year} 年", _line_of(text, item)
+                        )
                     found[key].add(day)
         both = found["holidays"] & found["workdays"]
         if both:
-            raise ScheduleError(f"{year} 年：{min(both)} 不能既放假又上班")
+            raise ScheduleError(
+                f"{year} 年：{min(both)} 不能既放假又上班",
+                _line_of(text, min(both)) or _year_line(text, year),
+            )
+        for day in sorted(found["workdays"]):
+            if day.weekday() < 5:
+                raise ScheduleError(
+                    f"{year} 年 workdays：{day} 是{_WEEKDAYS[day.weekday()]}，"
+                    "调休上班日应为周六或周日",
+                    _line_of(text, day) or _year_line(text, year),
+                )
+        for day, name in sorted(statutory_holidays(year).items()):
+            if day not in found["holidays"]:
+                raise ScheduleError(
+                    f"{year} 年 holidays：缺少法定节假日 {day}（{name}），"
+                    "国务院通知的放假安排总包含全部法定节假日",
+                    _year_line(text, year),
+                )
         schedules[year] = YearSchedule(frozenset(found["holidays"]), frozenset(found["workdays"]))
     return schedules
+
+
+_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 
 def load_schedule_file(path: Path) -> dict[int, YearSchedule]:

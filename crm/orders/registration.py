@@ -119,7 +119,10 @@ def _deadline_sentence(cls: Classification, deadlines: Deadlines) -> tuple[str, 
     if cls.archive_now or not cls.forwardable or deadlines.reply_due is None:
         return ()
     due = to_china(deadlines.reply_due)
-    return (msg.REPLY_DEADLINE.format(due=f"{due.month}月{due.day}日{due:%H:%M}"),)
+    # A date counted on an unpublished year is told as 预计 (docs/hotline-rules.md, Handling
+    # principles, 5: the caller is told the deadline; it may still move with the notice).
+    sentence = msg.REPLY_DEADLINE_PROVISIONAL if deadlines.provisional else msg.REPLY_DEADLINE
+    return (sentence.format(due=f"{due.month}月{due.day}日{due:%H:%M}"),)
 
 
 def _store_classification(detail: TicketDetail, cls: Classification, deadlines: Deadlines) -> None:

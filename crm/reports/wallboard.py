@@ -1,5 +1,6 @@
 """The wallboard's figures (质检 and 值班长): today's calls per queue, waiting callers, service
-level, overdue orders and the agents' queue state. Read-only; the hub pushes it to the consoles.
+level, overdue orders and the agents' queue state, and from 1 November a warning while next
+year's holiday schedule is missing. Read-only; the hub pushes it to the consoles.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from callmodel.calltypes import TicketStatus
+from crm.domain import messages as msg
 from crm.domain.access import Role
-from crm.domain.workcalendar import CHINA_TZ
+from crm.domain.workcalendar import CHINA_TZ, next_year_unpublished
 from crm.models import Alert, Call
 from crm.models.calls import Ticket
 from crm.models.workorders import TicketDetail
@@ -22,6 +24,18 @@ SERVICE_LEVEL_SECONDS = 20  # answered within 20 s of queueing counts as in serv
 def _local_midnight(state: Any) -> datetime:
     now = datetime.now(CHINA_TZ)  # the hotline's day (crm.domain.workcalendar)
     return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def calendar_warning(state: Any) -> str | None:
+    """From 1 November, while next year has no published schedule, the deadlines crossing into
+    it are counted by the law alone (provisional): say so until an operator enters the State
+    Council's notice (docs/hotline-rules.md, "Call types and their limits"). The day is the
+    hotline's (China time), on the clock tests freeze when they set one."""
+    frozen = getattr(state, "clock", None)
+    today = (frozen() if frozen else datetime.now(UTC)).astimezone(CHINA_TZ).date()
+    if not next_year_unpublished(today):
+        return None
+    return msg.NEXT_YEAR_SCHEDULE_MISSING.format(year=today.year + 1)
 
 
 def wallboard(state: Any) -> dict[str, Any]:
@@ -118,4 +132,5 @@ def wallboard(state: Any) -> dict[str, Any]:
         "overdue_orders": overdue or 0,
         "agents": agents,
         "alerts": alerts,
+        "calendar_warning": calendar_warning(state),
     }

@@ -37,6 +37,7 @@ from crm.notifications import (
     CallApplied,
     CallbackRecorded,
     CallObserved,
+    ScheduleChanged,
 )
 from crm.orders.overdue import OverdueEvent
 from crm.reports.wallboard import wallboard
@@ -104,7 +105,7 @@ class Hub:
             self.task = asyncio.create_task(self._run(), name="web-hub")
 
     async def _run(self) -> None:
-        kinds = (CallApplied, CallbackRecorded, AgentStateChanged, OverdueEvent)
+        kinds = (CallApplied, CallbackRecorded, AgentStateChanged, OverdueEvent, ScheduleChanged)
         async with self.state.notifier.subscribe(*kinds) as queue:
             while True:
                 message = await queue.get()

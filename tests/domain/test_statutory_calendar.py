@@ -21,13 +21,7 @@ from crm.domain.workcalendar import (
     statutory_holidays,
     use_site_schedule,
 )
-
-# An invented 2027 notice, for the tests only: 春节 Fri Feb 5 – Sat Feb 13 off, Sun Feb 14 worked.
-SITE_2027 = """
-2027:
-  holidays: [2027-01-01, "2027-02-05..2027-02-13", "2027-10-01..2027-10-07"]
-  workdays: [2027-02-14, 2027-09-26]
-"""
+from tests.support.schedules import SITE_2027, WORKED_SATURDAY
 
 
 @pytest.fixture(autouse=True)
@@ -100,19 +94,91 @@ def test_the_site_schedule_decides_its_year_and_deadlines_move() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("day", "site", "working"),
     [
-        ("2027:\n  holidays: [2027-02-30]", "不是日期"),
-        ("2027:\n  holidays: [2028-01-01]", "不在 2027 年"),
-        ("2027:\n  holidays: [2027-02-14]\n  workdays: [2027-02-14]", "既放假又上班"),
-        ("2027:\n  days_off: [2027-02-14]", "只能有 holidays 和 workdays"),
-        ("abc: 1", "不是年份"),
-        ("- 2027", "年份"),
+        # Without a site file 2027 is counted by the law: its holidays off, weekends off.
+        (date(2027, 1, 1), False, False),  # 元旦
+        (date(2027, 2, 6), False, False),  # 春节 正月初一
+        (date(2027, 10, 1), False, False),  # 国庆节
+        (WORKED_SATURDAY, False, False),
+        (date(2027, 2, 11), False, True),
+        # With the site's notice: its days decide, the worked Saturday included.
+        (date(2027, 1, 1), True, False),
+        (date(2027, 2, 6), True, False),
+        (date(2027, 10, 1), True, False),
+        (WORKED_SATURDAY, True, True),
+        (date(2027, 2, 11), True, False),
+        (date(2027, 10, 6), True, False),
     ],
 )
-def test_a_wrong_schedule_is_refused_with_the_reason(text: str, message: str) -> None:
-    with pytest.raises(ScheduleError, match=message):
+def test_working_days_of_2027_by_law_and_by_the_site_schedule(
+    day: date, site: bool, working: bool
+) -> None:
+    if site:
+        use_site_schedule(parse_schedule(SITE_2027))
+    assert is_working_day(day) is working
+    assert calendar_known(day) is site
+
+
+def test_the_worked_saturday_moves_a_complaint_deadline() -> None:
+    called = datetime(2027, 2, 19, 10, 0, tzinfo=CHINA_TZ)  # Friday; 投诉: 4 working days
+    by_law = compute_deadlines("complaint", called)
+    # By law: Mon 22, 23, 24, 25 Feb; provisional.
+    assert by_law.reply_due == datetime(2027, 2, 25, 10, 0, tzinfo=CHINA_TZ)
+    assert by_law.provisional
+    use_site_schedule(parse_schedule(SITE_2027))
+    by_notice = compute_deadlines("complaint", called)
+    # By the notice: Sat 20 (worked), 22, 23, 24 Feb; firm.
+    assert by_notice.reply_due == datetime(2027, 2, 24, 10, 0, tzinfo=CHINA_TZ)
+    assert not by_notice.provisional
+    use_site_schedule({})  # the schedule withdrawn: provisional again
+    assert compute_deadlines("complaint", called) == by_law
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("2027:\n  holidays: [2027-02-30]", "'2027-02-30' 不是日期", 2),
+        ("2027:\n  holidays: [2028-01-01]", "不在 2027 年", 2),
+        ("2027:\n  holidays: [2027-02-14]\n  workdays: [2027-02-14]", "既放假又上班", 2),
+        ("2027:\n  days_off: [2027-02-14]", "只能有 holidays 和 workdays", 1),
+        ("abc: 1", "不是年份", 1),
+        ("- 2027", "年份", 1),
+        ("2027:\n  holidays: [2027-13-01..2027-13-02]", "不是日期", 2),
+        ("2027:\n  holidays: [\n", "不是有效的 YAML", 3),
+        (
+            SITE_2027.replace("2027-02-20,", "2027-02-22,"),
+            "2027-02-22 是星期一，调休上班日应为周六或周日",
+            11,
+        ),
+        (
+            SITE_2027.replace('    - "2027-10-01..2027-10-07"\n', ""),
+            r"缺少法定节假日 2027-10-01（国庆节）",
+            2,
+        ),
+        ("2027:\n  holidays: [2027-01-01]", "缺少法定节假日 2027-02-05（春节）", 1),
+    ],
+)
+def test_a_wrong_schedule_is_refused_with_the_reason_and_line(
+    text: str, message: str, line: int | None
+) -> None:
+    with pytest.raises(ScheduleError, match=message) as refused:
         parse_schedule(text)
+    assert refused.value.line == line
+
+
+def test_the_shipped_file_has_no_year_and_every_published_year_may_be_entered() -> None:
+    from crm.orders.schedule import shipped_text
+
+    assert parse_schedule(shipped_text()) == {}
+    # The 2026 notice as the package carries it passes the same checks an operator's does.
+    days = [date(2026, 1, 1) + (date(2026, 1, 2) - date(2026, 1, 1)) * n for n in range(365)]
+    off = [d for d in days if not is_working_day(d)]
+    worked = [d for d in days if d.weekday() >= 5 and is_working_day(d)]
+    holidays = [d for d in off if d.weekday() < 5 or d in statutory_holidays(2026)]
+    text = f"2026:\n  holidays: {[d.isoformat() for d in holidays]}\n"
+    text += f"  workdays: {[d.isoformat() for d in worked]}\n"
+    assert parse_schedule(text)[2026].workdays == frozenset(worked)
 
 
 def test_the_wallboard_warns_from_november_while_next_year_is_missing() -> None:
@@ -132,3 +198,22 @@ def test_a_deadline_never_falls_on_a_statutory_holiday(start: datetime, days: in
     assert due.date() not in statutory_holidays(due.year)
     assert is_working_day(due.date())
     assert due.time() == start.time() or due.time() == time(0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2026, 6, 1), max_value=datetime(2027, 12, 20)),
+    st.sampled_from(["complaint", "report"]),
+    st.booleans(),
+)
+def test_a_reply_deadline_never_falls_on_a_day_off_with_or_without_the_notice(
+    start: datetime, call_type: str, notice: bool
+) -> None:
+    use_site_schedule(parse_schedule(SITE_2027) if notice else {})
+    deadlines = compute_deadlines(call_type, start.replace(tzinfo=CHINA_TZ))
+    due = deadlines.reply_due
+    assert due is not None
+    assert due.date() not in statutory_holidays(due.year)
+    assert is_working_day(due.date())
+    # Provisional exactly when the limit was counted into a year by the law alone.
+    assert deadlines.provisional is not calendar_known(due.date())

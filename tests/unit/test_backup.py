@@ -14,6 +14,7 @@ import yaml
 from crm import db
 from hotline.settings import Settings
 from hotlinectl import backup, cli, services
+from tests.support.schedules import SITE_2027
 
 
 def _settings(root: Path, instance: str) -> Settings:
@@ -60,6 +61,7 @@ def test_backup_of_a_database_being_written_is_consistent_and_restores_elsewhere
     (recordings / "u1.wav").write_bytes(b"RIFF" + b"\0" * 100)
     (source.var_dir / "dialplans").mkdir(parents=True)
     (source.var_dir / "dialplans" / "extensions.conf").write_text("; site\n", encoding="utf-8")
+    (source.var_dir / "holidays.yaml").write_text(SITE_2027, encoding="utf-8")
 
     stop, written = threading.Event(), []
     writer = threading.Thread(target=_record_calls, args=(source, stop, written))
@@ -98,6 +100,7 @@ def test_backup_of_a_database_being_written_is_consistent_and_restores_elsewhere
     assert path == f"{target.recordings_dir}/2026/12/01/u1.wav"
     assert (target.in_chroot(target.recordings_dir) / "2026/12/01/u1.wav").exists()
     assert (target.var_dir / "dialplans" / "extensions.conf").read_text() == "; site\n"
+    assert (target.var_dir / "holidays.yaml").read_text(encoding="utf-8") == SITE_2027
     # The target kept its own configuration file.
     assert yaml.safe_load(target.source_file.read_text(encoding="utf-8")) == _config(
         tmp_path / "b", "site-b"

@@ -1,5 +1,6 @@
 // 系统管理: the telephony files (IVR menu, dialplan, SIP endpoints, queues) edited, validated,
-// applied through AMI, versioned and rolled back; and staff accounts.
+// applied through AMI, versioned and rolled back; the holiday schedule the same way, applied in
+// the CRM itself; and staff accounts.
 "use strict";
 const Editor = { doc: null, version: null, bad: new Set() };
 
@@ -25,7 +26,8 @@ function goToLine(line) {
 function showProblems(error) {
   const problems = error.data?.problems || [];
   Editor.bad = new Set(problems.filter((p) => p.file === Editor.doc.file && p.line).map((p) => p.line));
-  $("#doc-error").textContent = problems.length ? T.refused_n.replace("{n}", problems.length) : error.message;
+  const refused = Editor.doc.applies_to === "crm" ? T.refused_n_crm : T.refused_n;
+  $("#doc-error").textContent = problems.length ? refused.replace("{n}", problems.length) : error.message;
   $("#problems").replaceChildren(...problems.map((p) => el("li", {},
     p.file === Editor.doc.file && p.line
       ? el("button", { class: "link", onclick: () => goToLine(p.line) }, `${p.file} ${T.line_n.replace("{n}", p.line)}`)

@@ -1,4 +1,5 @@
 // 值班长: dispatch queue, overdue list with time left, re-dispatch, simple work orders.
+// Deadlines counted on a year without a published holiday schedule are marked 预计.
 "use strict";
 let UNITS = [];
 const VIEWS = [["dispatch", "dispatch_queue"], ["overdue", "overdue_list"], ["open", "open_order"], ["simple", "simple_order"]];
@@ -9,6 +10,13 @@ function leftOf(order) {
   if (!d) return "—";
   const [, dl] = d;
   return dl.overdue ? `${T.overdue} ${fmtSecs(-dl.seconds_left)}` : fmtSecs(dl.seconds_left);
+}
+
+// The time left may still move when the year's schedule is entered (docs/hotline-rules.md,
+// "Call types and their limits": working days follow the published calendar).
+function provisionalMark(order) {
+  if (!order.deadlines_provisional) return "";
+  return el("span", { class: "chip provisional", "data-provisional": "1", title: T.provisional_hint }, T.provisional);
 }
 
 // A report goes only to a discipline-inspection or judicial body (docs/hotline-rules.md).
@@ -81,7 +89,7 @@ async function load() {
     }
     return el("tr", { "data-ticket": o.number, class: o.is_overdue ? "late" : "" },
       el("td", {}, o.number), el("td", {}, o.call_type_label), el("td", {}, o.status_label),
-      callerCell, questionCell, el("td", { class: o.is_overdue ? "error" : "" }, leftOf(o)), actions);
+      callerCell, questionCell, el("td", { class: o.is_overdue ? "error" : "" }, leftOf(o), provisionalMark(o)), actions);
   }));
 }
 

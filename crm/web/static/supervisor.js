@@ -24,7 +24,9 @@ function drawBoard(board) {
     el("button", { class: "link", "data-listen": a.extension, onclick: async () => {
       try { await api("POST", `/web/api/listen/${a.extension}`); } catch (e) { alert(e.message); }
     } }, T.listen))));
-  $("#board-alerts").replaceChildren(...(board.alerts || []).map((a) =>
+  // From 1 November, while next year's holiday schedule is missing (deadlines counted 预计).
+  const calendar = board.calendar_warning ? [el("li", { class: "alarm", "data-kind": "calendar" }, board.calendar_warning)] : [];
+  $("#board-alerts").replaceChildren(...calendar, ...(board.alerts || []).map((a) =>
     el("li", { class: "alarm", "data-kind": a.kind }, fmtTime(a.at), " ", a.message)));
   $("#board-at").textContent = fmtTime(board.at);
 }
