@@ -48,3 +48,10 @@ class CallbackRecorded:
     """A call-back attempt got its result (the agents' call-back lists redraw)."""
 
     attempt: int
+
+
+@dataclass(frozen=True)
+class PlanAlerted:
+    """A ticket was judged by the call-emergency plan: its audiences' consoles show the alert."""
+
+    ticket_id: int
