@@ -20,6 +20,11 @@ URGENT_PROMPTS = {
     "transfer_emergency": "正在为您转接110，请稍候。",
     "emergency_failed": "110线路忙，正在为您转接话务员，请稍候。",
 }
+# What a caller on the harassment blocklist hears (docs/hotline-rules.md, "Call-emergency plan");
+# a site menu may word it otherwise.
+PLAN_PROMPTS = {
+    "blocklisted": "您的号码因骚扰热线已被限制呼入，本次通话已录音。如有紧急情况，请直接拨打110。",
+}
 
 
 class RouteKind(StrEnum):
@@ -64,7 +69,7 @@ class Menu(BaseModel):
 
     @model_validator(mode="after")
     def _urgent_prompts(self) -> Self:
-        for name, text in URGENT_PROMPTS.items():
+        for name, text in (URGENT_PROMPTS | PLAN_PROMPTS).items():
             self.prompts.setdefault(name, text)
         return self
 
