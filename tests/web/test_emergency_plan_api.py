@@ -261,3 +261,17 @@ def test_the_plan_file_is_checked():
             "  harassment: {label: 骚扰, steps: [a], alert: [shift_leader]}\n"
             "  emergency: {label: 紧急, steps: [a], alert: [shift_leader]}\n"
         )
+
+
+def test_the_plan_alert_is_pushed_to_the_handling_groups_console(app: TestClient):
+    ticket = ticket_id(app)
+    as_user(app, "shift1")
+    with app.websocket_connect("/web/ws", headers={"Origin": "http://testserver"}) as ws:
+        assert ws.receive_json()["type"] == "hello"
+        frames = [ws.receive_json()]  # the wallboard a shift leader sees at once
+        register(app, ticket, "fraud")
+        while frames[-1]["type"] != "plan_alert":
+            frames.append(ws.receive_json())
+    pushed = frames[-1]["alert"]
+    assert pushed["audience"] == "shift_leader" and pushed["kind"] == "plan_fraud"
+    assert pushed["ticket_id"] == ticket and pushed["data"]["steps"]
