@@ -97,9 +97,9 @@ def list_blocked(
     session: SessionDep,
     user: UserDep,
     now: NowDep,
-    all: bool = Query(False, description="含已过期、已移出的号码"),
+    include_inactive: bool = Query(False, alias="all", description="含已过期、已移出的号码"),
 ) -> list[BlockedNumber]:
-    return services.blocked_entries(session, now, include_inactive=all)
+    return services.blocked_entries(session, now, include_inactive=include_inactive)
 
 
 @router.post("/api/blocklist", response_model=BlockedOut, summary="列入骚扰号码名单")

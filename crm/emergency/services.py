@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -144,8 +144,9 @@ def summaries(
 # The harassment blocklist ---------------------------------------------------------------------
 
 
-def _active(now: datetime):  # type: ignore[no-untyped-def]
-    return (BlockedNumber.removed_at.is_(None)) & (BlockedNumber.expires_at > now)
+def _active(now: datetime) -> ColumnElement[bool]:
+    """In force now: neither removed nor expired."""
+    return and_(BlockedNumber.removed_at.is_(None), BlockedNumber.expires_at > now)
 
 
 def blocked_entries(

@@ -173,8 +173,11 @@ def register(
         orders.keep_refusal(session, refused)
         raise
     done = _done(session, ticket_id, now, user)
-    # The call-emergency plan's alerts (if the rules judged it so) reach their consoles.
-    request.app.state.notifier.publish(PlanAlerted(ticket_id))
+    # The call-emergency plan's alerts (if the rules judged it so) reach their consoles; an
+    # application mounted without the consoles has no notifier.
+    notifier = getattr(request.app.state, "notifier", None)
+    if notifier is not None:
+        notifier.publish(PlanAlerted(ticket_id))
     return done
 
 
