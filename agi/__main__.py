@@ -7,6 +7,7 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+from agi.blocklist import CrmBlocklist
 from agi.handlers.context import HandlerContext
 from agi.metrics import agi_health, agi_registry
 from agi.outbox import Outbox
@@ -28,6 +29,12 @@ async def serve(settings: Settings) -> None:
         prompts_dir=str(settings.asterisk_prompts_dir),
         menu_file=settings.ivr_menu_file,
     )
+    # The harassment blocklist, asked of the CRM; when the CRM cannot answer in time the call
+    # goes on as if the number were not listed (fail open: agi/handlers/ivr.py).
+    blocklist = CrmBlocklist(
+        settings.crm_url, settings.crm_ingest_token, settings.crm_timeout_seconds
+    )
+    context.blocklist = blocklist
     if settings.asr.ivr_invites_speech:
         _listen_for_urgent_speech(settings, context)
     server = FastAgiServer(context)
@@ -53,6 +60,7 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     await server.stop()
     delivery.cancel()
+    await blocklist.close()
 
 
 def _listen_for_urgent_speech(settings: Settings, context: HandlerContext) -> None:

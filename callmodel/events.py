@@ -57,7 +57,8 @@ class CallRouted(_CallEvent):
     """The IVR decided where the call goes."""
 
     kind: Literal["call_routed"] = "call_routed"
-    route: Literal["emergency", "queue"]
+    # ``blocked``: a listed harassing number heard the blocklist message and was hung up.
+    route: Literal["emergency", "queue", "blocked"]
     queue: str | None = None
     priority: Int32 = 0
     call_type: str | None = None
@@ -127,7 +128,7 @@ class CallEnded(_CallEvent):
     """The caller's channel hung up; the facts the dialplan kept about the call."""
 
     kind: Literal["call_ended"] = "call_ended"
-    route: Literal["emergency", "queue"] | None = None
+    route: Literal["emergency", "queue", "blocked"] | None = None
     hangup_cause: Int32 | None = None
     dial_status: str | None = None
     queue_status: str | None = None

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from callmodel.events import CallbackFinished, CallEvent
+from callmodel.events import CallbackFinished, CallEvent, CallRouted
 from crm import db
 from crm.accounts import http as accounts_http
 from crm.agents import console as agents_console
@@ -32,6 +32,8 @@ from crm.calls import recordings
 from crm.calls.services import apply_event
 from crm.dialplan_editor import http as dialplan_editor_http
 from crm.directory import http as directory_http
+from crm.domain.emergency_plan import default_plan
+from crm.emergency import http as emergency_http
 from crm.http.deps import authorize
 from crm.http.errors import install_error_handler
 from crm.http.headers import SecurityHeaders
@@ -39,7 +41,7 @@ from crm.http.policy import unlisted
 from crm.knowledge import http as knowledge_http
 from crm.metrics import CrmMetrics
 from crm.models import Ticket
-from crm.notifications import CallApplied, CallbackRecorded, CallObserved
+from crm.notifications import CallApplied, CallbackRecorded, CallObserved, PlanAlerted
 from crm.notifier import Notifier
 from crm.orders import console as orders_console
 from crm.orders import http as orders_http
@@ -63,6 +65,9 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
         missing = unlisted(app)
         if missing:  # they would answer 403 to everyone: say so before serving anything
             raise RuntimeError(f"routes missing from crm/http/policy.py: {sorted(missing)}")
+        # The call-emergency plan is checked now: a broken site file must stop the start,
+        # not leave an emergency alerting nobody.
+        default_plan()
         await asyncio.to_thread(db.upgrade, settings.db_url)
         # The site's holiday schedule, which may have changed while the CRM was down: open
         # orders are counted on the one in force (crm/orders/schedule.py).
@@ -92,6 +97,8 @@ def create_app(settings: Settings | None = None, *, connect_ami: bool = True) ->
         ticket = await asyncio.to_thread(apply_event, sessions, event)
         metrics.events_applied.labels(event.kind).inc()
         notifier.publish(CallApplied(event, ticket.number))
+        if isinstance(event, CallRouted) and event.route == "emergency":
+            notifier.publish(PlanAlerted(ticket.id))
         if event.kind == "call_ended":  # both producers report the end, with the recording
             await asyncio.to_thread(
                 queue_call_transcription, sessions, transcriptions, settings, event.uniqueid
@@ -167,6 +174,7 @@ ROUTERS: list[APIRouter] = [
     callbacks_http.router,
     recordings.router,
     dialplan_editor_http.router,
+    emergency_http.router,
 ]
 
 

@@ -56,3 +56,10 @@ class ScheduleChanged:
     the wallboard's warning about next year's schedule may have gone (or come back)."""
 
     recounted: int
+
+
+@dataclass(frozen=True)
+class PlanAlerted:
+    """A ticket was judged by the call-emergency plan: its audiences' consoles show the alert."""
+
+    ticket_id: int

@@ -32,6 +32,11 @@ QUEUE_PROMPTS = {
     "queue_seconds": "秒。",
     "queue_wait": "话务员正忙，请您稍候。",
 }
+# What a caller on the harassment blocklist hears (docs/hotline-rules.md, "Call-emergency plan");
+# a site menu may word it otherwise.
+PLAN_PROMPTS = {
+    "blocklisted": "您的号码因骚扰热线已被限制呼入，本次通话已录音。如有紧急情况，请直接拨打110。",
+}
 
 
 class RouteKind(StrEnum):
@@ -86,7 +91,7 @@ class Menu(BaseModel):
 
     @model_validator(mode="after")
     def _urgent_prompts(self) -> Self:
-        for name, text in (URGENT_PROMPTS | QUEUE_PROMPTS).items():
+        for name, text in (URGENT_PROMPTS | QUEUE_PROMPTS | PLAN_PROMPTS).items():
             self.prompts.setdefault(name, text)
         return self
 

@@ -34,7 +34,7 @@ async def call_end(channel: Channel, ctx: HandlerContext) -> None:
     hold = _int(facts[v.QEHOLDTIME])
     agent = facts[v.MEMBERINTERFACE] or None
     queued_at = _int(facts[v.QUEUED_AT])
-    route = facts[v.ROUTE] if facts[v.ROUTE] in ("emergency", "queue") else None
+    route = facts[v.ROUTE] if facts[v.ROUTE] in ("emergency", "queue", "blocked") else None
     await ctx.outbox.put(
         CallEnded(
             event_id=ctx.event_id("end", uniqueid),

@@ -14,6 +14,8 @@ from agi.outbox import Outbox
 from ivr.menu import Menu, load_menu
 
 UrgentWords = Callable[[str], Awaitable[tuple[str, ...]]]
+# Whether a caller's number is on the harassment blocklist; raises when it cannot say.
+BlocklistLookup = Callable[[str], Awaitable[bool]]
 
 
 @dataclass
@@ -29,6 +31,10 @@ class HandlerContext:
     utterances_dir: str | None = None
     utterance_limits: tuple[float, float] = (5.0, 1.5)
     urgent_words: UrgentWords | None = None
+    # The harassment blocklist (agi/blocklist.py), and how long a non-urgent call may wait for
+    # its answer once routed; without one, or past the wait, the call goes on (fail open).
+    blocklist: BlocklistLookup | None = None
+    blocklist_wait_seconds: float = 1.0
 
     @property
     def listens(self) -> bool:

@@ -8,6 +8,7 @@ so whatever fails afterwards, the dialplan still dials 110 or queues the caller.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from agi.channel import CallerHungUp, Channel, ask, play_all, record, set_variable
@@ -24,8 +25,11 @@ from ivr.decision import (
     heard,
     next_step,
 )
+from ivr.screening import after_refusal, screen
 
 log = logging.getLogger(__name__)
+
+BLOCKED_ROUTE = "blocked"
 
 
 async def ivr(channel: Channel, ctx: HandlerContext) -> None:
@@ -48,6 +52,9 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
             )
         )
     )
+    # The blocklist is asked now, in the background, so a non-urgent route rarely waits for
+    # it; an urgent one never does (see _screened).
+    listed = _ask_blocklist(ctx, _known(caller), uniqueid)
     state, step = first_step(ctx.menu, ctx.utterance_limits if ctx.listens else None)
     route: Route | None = None
     try:
@@ -61,6 +68,8 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
         route = step
     except CallerHungUp:
         log.info("call %s: caller hung up in the IVR after %s", uniqueid, state.path)
+        if listed is not None:
+            listed.cancel()
         await _settled(ticket_written, uniqueid)
         return
     except Exception:
@@ -71,7 +80,96 @@ async def ivr(channel: Channel, ctx: HandlerContext) -> None:
         )
         route = default_route(ctx.menu, "error")
     await _settled(ticket_written, uniqueid)
-    await _route_call(channel, ctx, uniqueid, state, route)
+    try:
+        state, screened = await _screened(channel, ctx, uniqueid, state, route, listed)
+    except CallerHungUp:
+        log.info("call %s: caller hung up during the blocklist message", uniqueid)
+        await _record_refusal(ctx, uniqueid, state)
+        return
+    if screened is None:
+        await _refuse_call(channel, ctx, uniqueid, state)
+        return
+    await _route_call(channel, ctx, uniqueid, state, screened)
+
+
+def _ask_blocklist(
+    ctx: HandlerContext, caller: str | None, uniqueid: str
+) -> asyncio.Future[bool] | None:
+    if ctx.blocklist is None or caller is None:
+        return None
+    try:
+        return asyncio.ensure_future(ctx.blocklist(caller))
+    except Exception:
+        log.exception("call %s: blocklist lookup not started; the call goes on", uniqueid)
+        return None
+
+
+async def _blocklist_answer(
+    ctx: HandlerContext, listed: asyncio.Future[bool] | None, uniqueid: str
+) -> bool | None:
+    """The lookup's answer, or None when it failed or is late: the call then goes on."""
+    if listed is None:
+        return None
+    try:
+        return await asyncio.wait_for(listed, ctx.blocklist_wait_seconds)
+    except Exception as exc:
+        # Fail open: the CRM down, slow or confused never keeps a citizen from the hotline.
+        log.warning(
+            "call %s: blocklist lookup failed (%s); the call goes on", uniqueid, type(exc).__name__
+        )
+        return None
+
+
+async def _screened(
+    channel: Channel,
+    ctx: HandlerContext,
+    uniqueid: str,
+    state: IvrState,
+    route: Route,
+    listed: asyncio.Future[bool] | None,
+) -> tuple[IvrState, Route | None]:
+    """The route, or None when a listed caller heard the blocklist message and the call ends.
+
+    The urgent route is decided before the blocklist is even looked at, and is never screened:
+    a listed caller who presses 1 reaches 110 like anyone else (docs/hotline-rules.md,
+    "Call-emergency plan"; architecture: fail open where a citizen would otherwise be harmed).
+    """
+    if route.is_urgent:
+        if listed is not None:
+            listed.cancel()
+        return state, route
+    blocked = await _blocklist_answer(ctx, listed, uniqueid)
+    state, step = screen(state, route, blocked)
+    if isinstance(step, Route):
+        return state, step
+    key = await play_all(channel, [ctx.prompt(name) for name in step.prompts])
+    state, urgent = after_refusal(ctx.menu, state, key)
+    return state, urgent
+
+
+async def _refuse_call(
+    channel: Channel, ctx: HandlerContext, uniqueid: str, state: IvrState
+) -> None:
+    """A listed caller heard the message: the route says so (the hang-up handler reports it),
+    the ticket is told, and the call ends. MixMonitor has recorded it since the answer."""
+    await set_variable(channel, v.ROUTE, BLOCKED_ROUTE)
+    await _record_refusal(ctx, uniqueid, state)
+    with contextlib.suppress(CallerHungUp):  # gone already: nothing left to end
+        await channel.command("HANGUP")
+    await channel.release()
+
+
+async def _record_refusal(ctx: HandlerContext, uniqueid: str, state: IvrState) -> None:
+    await ctx.outbox.put(
+        CallRouted(
+            event_id=ctx.event_id("route", uniqueid),
+            uniqueid=uniqueid,
+            occurred_at=ctx.now(),
+            route=BLOCKED_ROUTE,
+            reason="blocklist",
+            ivr_path=list(state.path),
+        )
+    )
 
 
 def _known(value: str) -> str | None:

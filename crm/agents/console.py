@@ -34,7 +34,7 @@ from crm.http.deps import StaffDep, same_origin
 from crm.http.errors import AMI_ERRORS
 from crm.knowledge.services import kb_for
 from crm.models.workorders import Unit
-from crm.notifications import AgentStateChanged, OrderChanged
+from crm.notifications import AgentStateChanged, OrderChanged, PlanAlerted
 from crm.orders import services as orders
 from crm.orders.services import RegistrationForm
 from crm.text import T
@@ -172,6 +172,7 @@ def register(ticket_id: Id, body: RegisterIn, request: Request, staff: StaffDep)
             "notes": detail.notes,
         }
     request.app.state.notifier.publish(OrderChanged(ticket_id))
+    request.app.state.notifier.publish(PlanAlerted(ticket_id))
     return result
 
 

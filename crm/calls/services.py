@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from callmodel import events as ev
 from callmodel.calltypes import CallType, TicketStatus
 from crm.db import transaction
+from crm.domain import messages as msg
 from crm.domain.call_outcomes import (
     DIAL_STATUS_LABELS,
     CallOutcome,
@@ -25,13 +26,14 @@ from crm.domain.call_outcomes import (
     normalise_number,
     outcome_at_end,
 )
+from crm.emergency.services import raise_plan_alerts
 from crm.models import Alert, Call, IngestedEvent, Ticket, TranscriptionJob
 from crm.orders.numbering import next_ticket_number
 from crm.orders.services import SYSTEM, archive_emergency
 
 log = logging.getLogger(__name__)
 
-FINAL_OUTCOMES = {CallOutcome.TRANSFERRED_110, CallOutcome.ANSWERED}
+FINAL_OUTCOMES = {CallOutcome.TRANSFERRED_110, CallOutcome.ANSWERED, CallOutcome.BLOCKLISTED}
 
 
 def apply_event(factory: sessionmaker[Session], event: ev.CallEvent) -> Ticket:
@@ -126,6 +128,13 @@ def _routed(session: Session, call: Call, ticket: Ticket, event: ev.CallRouted) 
     if event.route == "emergency":
         why = f"语音识别到：{'、'.join(event.urgent_words)}" if event.urgent_words else "按键选择"
         _urgent(session, call, ticket, why)
+    elif event.route == "blocked":
+        # A listed harassing number (docs/hotline-rules.md, "Call-emergency plan": hung up and
+        # recorded). The recording is the call's own; nobody calls it back.
+        call.outcome = CallOutcome.BLOCKLISTED
+        ticket.call_type = ticket.call_type or CallType.INVALID
+        ticket.handling_note = ticket.handling_note or msg.BLOCKLISTED_CALL
+        ticket.callback_needed = False
     else:
         if event.call_type and ticket.call_type is None:
             ticket.call_type = CallType(event.call_type)
@@ -189,6 +198,9 @@ def _urgent(session: Session, call: Call, ticket: Ticket, why: str) -> None:
     if told is None:
         message = f"紧急求助 {ticket.number}：来电 {call.caller_number}（{why}），正在转接110"
         _tell_the_hotline_leader(session, "emergency", call, ticket, message)
+    # The plan's handling group hears of it too (docs/hotline-rules.md, "Call-emergency
+    # plan"); the leader, told just now, is not told twice.
+    raise_plan_alerts(session, ticket, "emergency")
 
 
 def _tell_the_hotline_leader(

@@ -22,6 +22,7 @@ class CallOutcome(StrEnum):
     ABANDONED_IN_IVR = "abandoned_ivr"
     ABANDONED_IN_QUEUE = "abandoned_queue"
     ABANDONED_DURING_110 = "abandoned_110"
+    BLOCKLISTED = "blocklisted"
 
     @property
     def label(self) -> str:
@@ -45,6 +46,7 @@ OUTCOME_LABELS = {
     CallOutcome.ABANDONED_IN_IVR: "导航中挂机",
     CallOutcome.ABANDONED_IN_QUEUE: "排队中放弃",
     CallOutcome.ABANDONED_DURING_110: "转接110时挂机",
+    CallOutcome.BLOCKLISTED: "骚扰号码，已提示并录音",
 }
 
 # What the hotline leader is told of a 110 dial that did not connect (Asterisk's DIALSTATUS).
@@ -87,6 +89,8 @@ def outcome_at_end(
     not "in the queue" (they never were)."""
     if route == "emergency" and dial_status == "ANSWER":
         return CallOutcome.TRANSFERRED_110
+    if route == "blocked":
+        return CallOutcome.BLOCKLISTED
     if agent_answered:
         return CallOutcome.ANSWERED
     if route is None:

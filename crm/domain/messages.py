@@ -36,6 +36,7 @@ INVALID_NON_MEMBER_GOVERNMENT = "所涉单位“{unit}”为非成员政府部�
 EMERGENCY_DISPATCHED = "紧急求助未能转110，按紧急工单下派，已报热线负责人。"
 ABNORMAL_FRAUD = "异常来电：疑似诈骗，已提醒来电人并引导报警。"
 ABNORMAL_HARASSMENT = "异常来电：骚扰电话，已记录来电信息。"
+BLOCKLISTED_CALL = "骚扰号码名单内来电：已播放提示、录音并挂断（来电应急预案）。"
 ALL_CHANNELS_TRIED = "来电人已穷尽各种渠道，仅做安抚。"
 EMERGENCY_ARCHIVED = "已转110紧急处置，按咨询类工单记录并办结归档，已报热线负责人。"
 REDISPATCH_OF = "重派：原定单{number}（{reason}），请特别跟进。"

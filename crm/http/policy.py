@@ -81,6 +81,7 @@ STAFF_LIST = frozenset({Role.ADMIN, Role.HOTLINE_LEADER})
 
 NOT_YOUR_EXTENSION = "只能为本人分机签入、签出或示忙；代他人操作须为值班长、热线负责人或系统管理员"
 DIRECTORY_EDITORS = "只有系统管理员或热线负责人可以修改目录。"
+PLAN_KEEPER = "只有热线负责人可以管理骚扰号码名单和撰写应急事后总结。"
 
 
 def _read(path: str) -> dict[Key, Rule]:
@@ -138,6 +139,15 @@ POLICY: dict[Key, Rule] = {
     ("GET", "/api/alerts"): api(EVERYONE),
     ("POST", "/api/alerts/{alert_id}/ack"): api(EVERYONE),
     ("GET", "/api/audit"): api(OVERSIGHT, "无权查看操作日志。"),
+    # The call-emergency plan (docs/hotline-rules.md): the hotline leader keeps the blocklist
+    # and writes the post-event summaries; the FastAGI server only asks about one number.
+    ("GET", "/api/emergency-plan"): api(HANDLERS),
+    ("POST", "/api/orders/{ticket_id}/emergency-summary"): api({Role.HOTLINE_LEADER}, PLAN_KEEPER),
+    ("GET", "/api/emergency-summaries"): api(LEADER_CONSOLE),
+    ("GET", "/api/blocklist"): api({Role.HOTLINE_LEADER}, PLAN_KEEPER),
+    ("POST", "/api/blocklist"): api({Role.HOTLINE_LEADER}, PLAN_KEEPER),
+    ("POST", "/api/blocklist/{entry_id}/remove"): api({Role.HOTLINE_LEADER}, PLAN_KEEPER),
+    ("GET", "/api/blocklist/check"): Rule(tokens=frozenset({Purpose.CALL_EVENTS})),
     # 话务台.
     ("GET", "/web/api/agent"): console(AGENT_CONSOLE),
     ("POST", "/web/api/agent/sign-in"): console(AGENT_CONSOLE),

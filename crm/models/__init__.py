@@ -59,3 +59,8 @@ from crm.models.accounts import ApiToken, SignInAttempt, WebCredential  # noqa: 
 from crm.models.config_versions import ConfigVersion  # noqa: E402
 
 __all__ += ["ApiToken", "ConfigVersion", "SignInAttempt", "WebCredential"]
+
+# The call-emergency plan: post-event summaries and the harassment blocklist.
+from crm.models.emergency import BlockedNumber, EmergencySummary  # noqa: E402
+
+__all__ += ["BlockedNumber", "EmergencySummary"]

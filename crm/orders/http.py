@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from crm.http.deps import NowDep, SessionDep, UserDep
 from crm.http.errors import API_ERRORS
 from crm.models.calls import Ticket
 from crm.models.workorders import TicketDetail, Unit, UnitReply, WorkOrder
+from crm.notifications import PlanAlerted
 from crm.orders import schemas as s
 from crm.orders import services as orders
 
@@ -157,7 +158,12 @@ def get_order(ticket_id: Id, session: SessionDep, user: UserDep, now: NowDep) ->
 
 @router.post("/{ticket_id}/registration", response_model=s.OrderOut, summary="登记来电类型")
 def register(
-    ticket_id: Id, body: s.RegistrationIn, session: SessionDep, user: UserDep, now: NowDep
+    ticket_id: Id,
+    body: s.RegistrationIn,
+    session: SessionDep,
+    user: UserDep,
+    now: NowDep,
+    request: Request,
 ) -> s.OrderOut:
     try:
         orders.register_ticket(
@@ -166,7 +172,13 @@ def register(
     except orders.ReadRefused as refused:
         orders.keep_refusal(session, refused)
         raise
-    return _done(session, ticket_id, now, user)
+    done = _done(session, ticket_id, now, user)
+    # The call-emergency plan's alerts (if the rules judged it so) reach their consoles; an
+    # application mounted without the consoles has no notifier.
+    notifier = getattr(request.app.state, "notifier", None)
+    if notifier is not None:
+        notifier.publish(PlanAlerted(ticket_id))
+    return done
 
 
 @router.post("/{ticket_id}/emergency", response_model=s.OrderOut, summary="紧急求助归档")

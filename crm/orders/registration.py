@@ -22,11 +22,13 @@ from crm.domain.access import (
 )
 from crm.domain.classification import BodyFacts, Classification, Intake, classify
 from crm.domain.deadlines import Deadlines, compute_deadlines
+from crm.domain.emergency_plan import judged_kind
 from crm.domain.errors import InvalidInput, NotFound, RuleViolation
 from crm.domain.lifecycle import Action
 from crm.domain.phones import normalize_phone
 from crm.domain.special_lines import SpecialLine
 from crm.domain.workcalendar import to_china
+from crm.emergency.services import raise_plan_alerts
 from crm.models.calls import Ticket
 from crm.models.knowledge import SpecialLineEntry
 from crm.models.workorders import Caller, StaffUser, TicketDetail, Unit
@@ -239,6 +241,11 @@ def register_ticket(
             Role.HOTLINE_LEADER.value,
             f"举报定单{ticket.number}已登记，请热线负责人先行审阅。",
         )
+    # docs/hotline-rules.md, "Call-emergency plan": once judged fraud, harassment or emergency,
+    # the handling group is told, then leadership.
+    kind = judged_kind(cls.call_type, cls.rules)
+    if kind is not None:
+        raise_plan_alerts(session, ticket, kind)
     return detail
 
 

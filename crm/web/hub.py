@@ -32,11 +32,13 @@ from crm.calls.services import call_of
 from crm.domain.access import Role
 from crm.domain.call_outcomes import DIAL_STATUS_LABELS
 from crm.domain.redaction import redact
+from crm.emergency.services import plan_alerts_of
 from crm.notifications import (
     AgentStateChanged,
     CallApplied,
     CallbackRecorded,
     CallObserved,
+    PlanAlerted,
     ScheduleChanged,
 )
 from crm.orders.overdue import OverdueEvent
@@ -105,7 +107,14 @@ class Hub:
             self.task = asyncio.create_task(self._run(), name="web-hub")
 
     async def _run(self) -> None:
-        kinds = (CallApplied, CallbackRecorded, AgentStateChanged, OverdueEvent, ScheduleChanged)
+        kinds = (
+            CallApplied,
+            CallbackRecorded,
+            AgentStateChanged,
+            OverdueEvent,
+            ScheduleChanged,
+            PlanAlerted,
+        )
         async with self.state.notifier.subscribe(*kinds) as queue:
             while True:
                 message = await queue.get()
@@ -119,6 +128,9 @@ class Hub:
         call-back list, and (coalesced) the wallboard."""
         if isinstance(message, CallbackRecorded):
             self.broadcast({"type": "callbacks"}, Role.AGENT, Role.SHIFT_LEADER)
+            return
+        if isinstance(message, PlanAlerted):
+            await self._plan_alerts(message.ticket_id)
             return
         if isinstance(message, CallApplied):
             event = message.event
@@ -216,6 +228,17 @@ class Hub:
         alert = await asyncio.to_thread(load)
         if alert is not None:
             self.broadcast({"type": "emergency", "alert": alert})
+
+    async def _plan_alerts(self, ticket_id: int) -> None:
+        """The call-emergency plan's alerts of one ticket, each to the consoles of its
+        audience (the handling group, leadership): docs/hotline-rules.md."""
+
+        def load() -> list[dict[str, Any]]:
+            with self.state.sessions() as session:
+                return plan_alerts_of(session, ticket_id)
+
+        for alert in await asyncio.to_thread(load):
+            self.broadcast({"type": "plan_alert", "alert": alert}, Role(alert["audience"]))
 
     def broadcast(self, frame: dict[str, Any], *roles: Role) -> None:
         """A frame to every signed-in console of these roles (every console when none)."""

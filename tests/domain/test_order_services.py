@@ -70,7 +70,11 @@ def test_emergency_is_archived_at_once_and_leader_alerted(db: Session) -> None:
     detail = db.get(TicketDetail, t.id)
     assert detail is not None and detail.location == "新城区海拉尔东街12号"
     alerts = db.scalars(select(Alert).where(Alert.ticket_id == t.id)).all()
-    assert [a.audience for a in alerts] == ["hotline_leader"]
+    # The leader once; the call-emergency plan's handling group too.
+    assert [(a.audience, a.kind) for a in alerts] == [
+        ("hotline_leader", "emergency_reported"),
+        ("shift_leader", "plan_emergency"),
+    ]
 
 
 def test_help_without_contact_becomes_suggestion(db: Session) -> None:
@@ -250,7 +254,7 @@ def test_emergency_whose_110_dial_failed_is_dispatched_with_15_minutes(db: Sessi
     wo = orders.dispatch(db, t.id, unit(db, "city-urban").id, LEADER)
     assert wo.notes[-3:] == list(msg.EMERGENCY_DISPATCH_NOTES)
     kinds = db.scalars(select(Alert.kind).where(Alert.ticket_id == t.id)).all()
-    assert kinds == ["emergency_dispatch"]
+    assert kinds == ["emergency_dispatch", "plan_emergency"]
 
 
 def test_abnormal_fraud_call_is_closed_with_warning(db: Session) -> None:

@@ -64,7 +64,8 @@ def test_emergency_key_reaches_110_and_the_ticket_is_archived(agents: Hotline):
         ).one()
         alerts = session.scalars(select(Alert).where(Alert.ticket_id == ticket_id)).all()
     engine.dispose()
-    assert [a.audience for a in alerts] == ["hotline_leader"]
+    # The hotline leader, and the call-emergency plan's handling group (the shift leader).
+    assert [a.audience for a in alerts] == ["hotline_leader", "shift_leader"]
 
 
 def test_consultation_key_rings_a_signed_in_agent_and_the_call_is_recorded(agents: Hotline):

@@ -166,11 +166,17 @@ def test_each_roles_personal_token_gets_the_api_routes_the_table_gives_it(
     assert mismatches(client, allowed, **as_user(role.value)) == []
 
 
-def test_the_fastagi_token_reaches_the_call_events_only(client: TestClient) -> None:
+def test_the_fastagi_token_reaches_the_call_events_and_blocklist_check_only(
+    client: TestClient,
+) -> None:
+    """What the FastAGI server calls: posting call events, asking whether a caller is listed."""
     client.cookies.clear()
     service = {"Authorization": f"Bearer {client.app.state.service_token}"}
     assert mismatches(client, lambda rule: Purpose.CALL_EVENTS in rule.tokens, **service) == []
-    assert [k for k, r in HTTP if Purpose.CALL_EVENTS in r.tokens] == [("POST", "/api/call-events")]
+    assert sorted(k for k, r in HTTP if Purpose.CALL_EVENTS in r.tokens) == [
+        ("GET", "/api/blocklist/check"),
+        ("POST", "/api/call-events"),
+    ]
 
 
 def ws_refusal(client: TestClient, **headers: str) -> int:

@@ -107,3 +107,31 @@ document.addEventListener("DOMContentLoaded", async () => {
   await load();
   document.body.dataset.ready = "1";
 });
+
+// 来电应急预案 (docs/hotline-rules.md): the plan's alerts for this person's roles, live and those
+// still open at load; the hotline leader writes the post-event summary (cause, improvements).
+function showPlanAlert(note) {
+  let box = $("#plan-alerts");
+  if (!box) {
+    box = el("section", { class: "card", id: "plan-alerts" }, el("h3", {}, T.plan_alerts));
+    $("#leader-root").before(box);  // beside the console, which redraws its own children
+  }
+  if (box.querySelector(`[data-alert="${note.id}"]`)) return;
+  const item = el("div", { "data-alert": note.id }, el("p", {}, note.message));
+  if (ME.roles.includes("hotline_leader") && note.ticket_id) {
+    const cause = el("input", { placeholder: T.summary_cause, size: 16 });
+    const better = el("input", { placeholder: T.summary_improvements, size: 24 });
+    item.append(cause, " ", better, " ", el("button", { "data-action": "emergency-summary", onclick: async (ev) => {
+      try {
+        await api("POST", `/api/orders/${note.ticket_id}/emergency-summary`, { cause: cause.value, improvements: better.value });
+        ev.target.replaceWith(T.summary_saved);
+      } catch (e) { alert(e.message); }
+    } }, T.write_summary));
+  }
+  box.append(item);
+}
+Live.on("plan_alert", ({ alert: note }) => showPlanAlert(note));
+document.addEventListener("DOMContentLoaded", async () => {
+  const open = await api("GET", "/api/alerts");
+  for (const note of open.reverse()) if (note.kind.startsWith("plan_")) showPlanAlert(note);
+});
