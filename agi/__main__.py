@@ -12,6 +12,7 @@ from agi.handlers.context import HandlerContext
 from agi.metrics import agi_health, agi_registry
 from agi.outbox import Outbox
 from agi.server import FastAgiServer
+from callmodel.callback_numbers import CallbackPolicy
 from hotline import logs
 from hotline.observability import serve_metrics
 from hotline.settings import Settings, load_settings
@@ -28,6 +29,7 @@ async def serve(settings: Settings) -> None:
         outbox=outbox,
         prompts_dir=str(settings.asterisk_prompts_dir),
         menu_file=settings.ivr_menu_file,
+        callback_policy=CallbackPolicy.of(settings.callback.allowed, settings.callback.refused),
     )
     # The harassment blocklist, asked of the CRM; when the CRM cannot answer in time the call
     # goes on as if the number were not listed (fail open: agi/handlers/ivr.py).

@@ -24,6 +24,7 @@ from agi.channel import AgiProtocolError, AgiResult, CallerHungUp, set_variable
 from agi.handlers.call_end import call_end
 from agi.handlers.context import Handler, HandlerContext
 from agi.handlers.ivr import ivr
+from agi.handlers.virtual_queue import virtual_queue
 from callmodel import dialplan as v
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ HEADER_TIMEOUT = 5.0
 HEADER_LIMIT = 64 * 1024
 COMMAND_TIMEOUT = 120.0
 
-ROUTES: dict[str, Handler] = {"ivr": ivr, "call_end": call_end}
+ROUTES: dict[str, Handler] = {"ivr": ivr, "call_end": call_end, "virtual_queue": virtual_queue}
 
 
 class FastAgiChannel:

@@ -26,6 +26,16 @@ PROMPTS = "HOTLINE_PROMPTS"
 CALLBACK_TICKET = "HOTLINE_CALLBACK_TICKET"
 CALLBACK_ATTEMPT = "HOTLINE_CALLBACK_ATTEMPT"
 
+# 虚拟排队: set by the virtual_queue handler (the number the call-back policy lets the hotline
+# dial, empty when none); set on the caller's channel once their place is kept; read at hangup.
+CALLBACK_NUMBER = "HOTLINE_CALLBACK_NUMBER"
+PLACE_KEPT = "HOTLINE_PLACE_KEPT"
+# On the Local channel that holds a kept place: the kept call's Uniqueid, queue and place.
+VIRTUAL_OF = "HOTLINE_VIRTUAL_OF"
+VIRTUAL_QUEUE = "HOTLINE_VIRTUAL_QUEUE"
+VIRTUAL_POSITION = "HOTLINE_VIRTUAL_POSITION"
+VIRTUAL_PRIO = "HOTLINE_VIRTUAL_PRIO"
+
 # Set by Asterisk itself.
 HANGUPCAUSE = "HANGUPCAUSE"
 DIALSTATUS = "DIALSTATUS"
@@ -40,6 +50,10 @@ ROUTE_CONTEXT = "hotline-route"  # where the IVR's decision is carried out
 HANGUP_CONTEXT = "hotline-hangup"  # the hang-up handler
 CALLBACK_CONTEXT = "hotline-callback"  # a call-back, once the agent's phone answered
 CITIZEN_CONTEXTS = (INBOUND_CONTEXT, ROUTE_CONTEXT, HANGUP_CONTEXT)
+QUEUE_EXIT_CONTEXT = "hotline-queue-exit"  # a key pressed while queued
+# A Local channel holding a caller's kept place; its extension is the kept call's Uniqueid.
+VIRTUAL_QUEUE_CONTEXT = "hotline-virtual-queue"
+VIRTUAL_DIAL_CONTEXT = "hotline-virtual-dial"  # an agent took the place: the caller is rung
 
 # Queues (dialplans/queues.conf): the IVR menu's queue ``q`` is Asterisk's ``hotline-q``.
 QUEUE_PREFIX = "hotline-"
@@ -53,6 +67,8 @@ ROUTED_USEREVENT = "HotlineRouted"
 # The dialplan's UserEvent with a call-back's result, and the ActionID of its Originate.
 CALLBACK_USEREVENT = "HotlineCallback"
 CALLBACK_ACTION_PREFIX = "hotline-callback-"
+# The dialplan's UserEvent with how the call to a caller whose place was kept ended.
+VIRTUAL_USEREVENT = "HotlineVirtualCallback"
 
 
 def queue_name(queue: str) -> str:

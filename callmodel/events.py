@@ -138,6 +138,17 @@ class CallEnded(_CallEvent):
     emergency_failed: str | None = None
     recording_path: AsteriskPath | None = None
     ivr_fallback: bool = False
+    # The caller hung up with their place in the queue kept, to be called back (虚拟排队).
+    place_kept: bool = False
+
+
+class KeptPlaceCalled(_CallEvent):
+    """An agent took a caller's kept place and the hotline rang the caller (the dialplan's
+    UserEvent at the end of that call): how the caller's leg ended."""
+
+    kind: Literal["kept_place_called"] = "kept_place_called"
+    dial_status: str = Field(max_length=32)
+    talk_seconds: Count | None = None
 
 
 CallEvent = Annotated[
@@ -151,7 +162,8 @@ CallEvent = Annotated[
     | EmergencyDialStarted
     | EmergencyDialEnded
     | RecordingStarted
-    | CallEnded,
+    | CallEnded
+    | KeptPlaceCalled,
     Field(discriminator="kind"),
 ]
 

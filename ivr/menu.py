@@ -31,7 +31,12 @@ QUEUE_PROMPTS = {
     "queue_minutes": "分钟。",
     "queue_seconds": "秒。",
     "queue_wait": "话务员正忙，请您稍候。",
+    # 虚拟排队 (queue_callback_key): offered after each announcement of the caller's place.
+    "queue_callback_offer": "话务员正忙。如不想等待，请按9，挂机后我们为您保留排队位置，轮到您时回电。",
+    "queue_callback_kept": "已为您保留排队位置，请挂机，轮到您时话务员将给您回电。",
+    "queue_callback_refused": "抱歉，您的号码无法回电，请继续等待。",
 }
+
 # What a caller on the harassment blocklist hears (docs/hotline-rules.md, "Call-emergency plan");
 # a site menu may word it otherwise.
 PLAN_PROMPTS = {
@@ -88,6 +93,18 @@ class Menu(BaseModel):
     default_queue: str
     queues: dict[str, QueueSpec]
     emergency_fallback_priority: int = Field(100, ge=1)
+    # 虚拟排队: the key a queued caller presses to hang up and keep their place, the hotline
+    # calling back when it is their turn; None for none. How long a kept place is held.
+    queue_callback_key: str | None = Field("9", pattern=r"^[0-9]$")
+    queue_callback_hold_seconds: int = Field(3600, ge=60, le=4 * 3600)
+
+    @model_validator(mode="after")
+    def _callback_offer_says_its_key(self) -> Self:
+        key = self.queue_callback_key
+        offer = self.prompts.get("queue_callback_offer", QUEUE_PROMPTS["queue_callback_offer"])
+        if key is not None and key not in offer:
+            raise ValueError(f"提示音 queue_callback_offer 应说出保留位置回电的按键 {key}")
+        return self
 
     @model_validator(mode="after")
     def _urgent_prompts(self) -> Self:

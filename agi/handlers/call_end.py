@@ -18,6 +18,7 @@ FACTS = (
     v.IVR_FALLBACK,
     v.MIXMONITOR_FILENAME,
     v.ROUTE,
+    v.PLACE_KEPT,
 )
 
 
@@ -51,5 +52,6 @@ async def call_end(channel: Channel, ctx: HandlerContext) -> None:
             emergency_failed=facts[v.EMERGENCY_FAILED] or None,
             recording_path=facts[v.MIXMONITOR_FILENAME] or None,
             ivr_fallback=facts[v.IVR_FALLBACK] == "1",
+            place_kept=facts[v.PLACE_KEPT] == "1",
         )
     )

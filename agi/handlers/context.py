@@ -11,6 +11,7 @@ from pathlib import Path
 
 from agi.channel import Channel
 from agi.outbox import Outbox
+from callmodel.callback_numbers import CallbackPolicy
 from ivr.menu import Menu, load_menu
 
 UrgentWords = Callable[[str], Awaitable[tuple[str, ...]]]
@@ -35,6 +36,8 @@ class HandlerContext:
     # its answer once routed; without one, or past the wait, the call goes on (fail open).
     blocklist: BlocklistLookup | None = None
     blocklist_wait_seconds: float = 1.0
+    # Which numbers the hotline may dial back (虚拟排队); without one, none.
+    callback_policy: CallbackPolicy = field(default_factory=lambda: CallbackPolicy(()))
 
     @property
     def listens(self) -> bool:

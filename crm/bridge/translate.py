@@ -139,6 +139,35 @@ def forged(headers: Mapping[str, object]) -> bool:
     return any(isinstance(value, list) for value in headers.values())
 
 
+_UNIQUEID = re.compile(r"\d{1,20}\.\d{1,10}")
+
+
+def _kept_call(headers: Mapping[str, str]) -> str | None:
+    """The call whose kept place this channel holds (虚拟排队): the Local channel in
+    [hotline-virtual-queue] has the kept call's Uniqueid as its extension, which the dialplan
+    set and no caller can."""
+    if headers.get("Context") != dialplan.VIRTUAL_QUEUE_CONTEXT:
+        return None
+    exten = headers.get("Exten", "")
+    return exten if _UNIQUEID.fullmatch(exten) else None
+
+
+def kept_place_called(headers: Mapping[str, str]) -> ev.KeptPlaceCalled | None:
+    """How the hotline's call to a caller whose place was kept ended, from the UserEvent of
+    [hotline-virtual-dial]; an event from any other context is not believed."""
+    of = headers.get("Of", "")
+    if headers.get("Context") != dialplan.VIRTUAL_DIAL_CONTEXT or not _UNIQUEID.fullmatch(of):
+        return None
+    talk = headers.get("Talk", "")
+    return ev.KeptPlaceCalled(
+        event_id=f"ami-kept-{of}",
+        uniqueid=of,
+        occurred_at=_when(headers),
+        dial_status=headers.get("Status", "").strip().upper()[:32] or "NOANSWER",
+        talk_seconds=int(talk) if talk.isdigit() else None,
+    )
+
+
 def translate(headers: Mapping[str, str]) -> AmiEvent | None:
     """The event an AMI event means for the hotline, or ``None`` when it means nothing.
 
@@ -151,9 +180,12 @@ def translate(headers: Mapping[str, str]) -> AmiEvent | None:
     name = headers.get("Event", "")
     if name == "UserEvent" and headers.get("UserEvent") == dialplan.ROUTED_USEREVENT:
         return menu_routed(headers)
+    if name == "UserEvent" and headers.get("UserEvent") == dialplan.VIRTUAL_USEREVENT:
+        return kept_place_called(headers)
     if name in ("UserEvent", "OriginateResponse"):
         return callback_finished(headers)
-    uniqueid = headers.get("Uniqueid", "")
+    # A kept place's queue events are the kept call's: its ticket pops to the agent.
+    uniqueid = _kept_call(headers) or headers.get("Uniqueid", "")
     if not uniqueid:
         return None
     common = {

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmodel import dialplan
+from callmodel.callback_numbers import CallbackNumberRefused, CallbackPolicy, dialable
 from crm import audit
 from crm.agents.services import AgentRequestError
 from crm.bridge.ami import AmiBridge
 from crm.bridge.translate import AGENT_NO_ANSWER
 from crm.domain.callback_channel import channel_id, originated
-from crm.domain.callback_numbers import CallbackNumberRefused, CallbackPolicy, dialable
 from crm.domain.moments import iso
 from crm.models import CallbackAttempt, Ticket
 from crm.orders import services as orders

@@ -272,8 +272,24 @@ def _ended(session: Session, call: Call, ticket: Ticket, event: ev.CallEnded) ->
     )
     if call.outcome not in FINAL_OUTCOMES or outcome in FINAL_OUTCOMES:
         call.outcome = outcome
+    if event.place_kept and call.outcome not in FINAL_OUTCOMES:
+        # 虚拟排队: not a caller who gave up; the kept place calls them back.
+        call.outcome = CallOutcome.PLACE_KEPT
     if call.outcome == CallOutcome.TRANSFERRED_110:
         _mark_transferred(session, call, ticket, event.occurred_at)
+    ticket.callback_needed = needs_callback(CallOutcome(call.outcome), call.caller_number)
+
+
+def _kept_place_called(
+    session: Session, call: Call, ticket: Ticket, event: ev.KeptPlaceCalled
+) -> None:
+    """The agent who took the kept place rang the caller: answered, the call is answered; not
+    answered, it goes on the call-back list like any call nobody answered."""
+    if event.dial_status == "ANSWER":
+        call.outcome = CallOutcome.ANSWERED
+        call.talk_seconds = event.talk_seconds
+    elif call.outcome != CallOutcome.BLOCKLISTED:
+        call.outcome = CallOutcome.KEPT_PLACE_UNANSWERED
     ticket.callback_needed = needs_callback(CallOutcome(call.outcome), call.caller_number)
 
 
@@ -304,6 +320,7 @@ HANDLERS = {
     ev.EmergencyDialEnded: _emergency_dial_ended,
     ev.RecordingStarted: _recording_started,
     ev.CallEnded: _ended,
+    ev.KeptPlaceCalled: _kept_place_called,
 }
 
 

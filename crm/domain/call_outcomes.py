@@ -22,6 +22,9 @@ class CallOutcome(StrEnum):
     ABANDONED_IN_IVR = "abandoned_ivr"
     ABANDONED_IN_QUEUE = "abandoned_queue"
     ABANDONED_DURING_110 = "abandoned_110"
+    # 虚拟排队: hung up with the place kept; then rung back when an agent took it.
+    PLACE_KEPT = "place_kept"
+    KEPT_PLACE_UNANSWERED = "kept_place_unanswered"
     BLOCKLISTED = "blocklisted"
 
     @property
@@ -46,6 +49,8 @@ OUTCOME_LABELS = {
     CallOutcome.ABANDONED_IN_IVR: "导航中挂机",
     CallOutcome.ABANDONED_IN_QUEUE: "排队中放弃",
     CallOutcome.ABANDONED_DURING_110: "转接110时挂机",
+    CallOutcome.PLACE_KEPT: "保留排队位置，待回电",
+    CallOutcome.KEPT_PLACE_UNANSWERED: "保留位置回电未接通",
     CallOutcome.BLOCKLISTED: "骚扰号码，已提示并录音",
 }
 
@@ -101,5 +106,7 @@ def outcome_at_end(
 
 
 def needs_callback(outcome: CallOutcome, caller_number: str) -> bool:
-    """未接来电尽快回拨: every caller who gave up before a person answered is called back."""
-    return outcome.is_abandoned and is_known_number(caller_number)
+    """未接来电尽快回拨: every caller who gave up before a person answered is called back, and
+    so is one whose kept place reached an agent but who did not answer the hotline's call."""
+    missed = outcome.is_abandoned or outcome == CallOutcome.KEPT_PLACE_UNANSWERED
+    return missed and is_known_number(caller_number)

@@ -5,45 +5,7 @@ recorded and hung up on; pressing 1 it still reaches 110 (docs/hotline-rules.md,
 from __future__ import annotations
 
 from tests.integration.conftest import Hotline, finished, new_number
-from tests.support.sipp import INVITE, SDP, dtmf_pcap, run_scenario
-
-# A citizen who presses keys, then waits for the hotline to hang up (BYE from Asterisk).
-HUNG_UP_ON = (
-    """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="a listed caller is hung up on">
-"""
-    + INVITE
-    + """  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Contact: sip:{caller}@[local_ip]:[local_port]
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <pause milliseconds="1500"/>
-  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>
-  <recv request="BYE" timeout="40000"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:{caller}@[local_ip]:[local_port]>
-Content-Length: 0
-]]></send>
-</scenario>
-"""
-)
+from tests.support.sipp import hung_up_on_scenario, run_scenario
 
 
 def ended(call: dict) -> bool:
@@ -60,7 +22,7 @@ def test_a_listed_caller_hears_the_message_is_recorded_and_hung_up_on(agents: Ho
     number = listed(agents)
     caller = run_scenario(
         agents._dir("listed"),
-        HUNG_UP_ON.format(caller=number, sdp=SDP, pcap=dtmf_pcap("2")),
+        hung_up_on_scenario(number, [("pause", 1500), ("key", "2")]),
         port=agents._own_port(),
         target=f"127.0.0.1:{agents.settings.sip_port}",
         service=agents.settings.hotline_number,

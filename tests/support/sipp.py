@@ -80,6 +80,26 @@ Content-Length: 0
 """
 )
 
+# A citizen who follows a script, then waits for the hotline to hang up (BYE from Asterisk).
+CALLER_HUNG_UP_ON = (
+    CALLER.split('  <send retrans="500"><![CDATA[\nBYE')[0].replace(
+        "citizen calls the hotline", "the hotline hangs up on a citizen"
+    )
+    + """  <recv request="BYE" timeout="60000"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:{caller}@[local_ip]:[local_port]>
+Content-Length: 0
+]]></send>
+</scenario>
+"""
+)
+
 # A phone answering an INVITE with its SDP; {user} is "" or "<number>@" for its Contact.
 ANSWER_OK = """  <send retrans="500"><![CDATA[
 SIP/2.0 200 OK
@@ -316,6 +336,15 @@ def caller_scenario(
         if speech:
             script.append(("speech", 0))
         script.append(("pause", hold_ms))
+    return CALLER.format(caller=caller, sdp=SDP, actions=_actions(script))
+
+
+def hung_up_on_scenario(caller: str, script: list[Step]) -> str:
+    """A citizen who follows ``script`` and then holds on until the hotline hangs up."""
+    return CALLER_HUNG_UP_ON.format(caller=caller, sdp=SDP, actions=_actions(script))
+
+
+def _actions(script: list[Step]) -> str:
     actions = []
     for kind, value in script:
         if kind == "pause":
@@ -327,7 +356,7 @@ def caller_scenario(
             actions.append(f'  <nop><action><exec play_pcap_audio="{SPEECH}"/></action></nop>')
         else:
             raise ValueError(f"unknown caller step {kind!r}")
-    return CALLER.format(caller=caller, sdp=SDP, actions="\n".join(actions))
+    return "\n".join(actions)
 
 
 def answerer_scenario(ring_ms: int = 500) -> str:

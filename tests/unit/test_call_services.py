@@ -314,3 +314,60 @@ def test_control_characters_in_an_events_texts_are_dropped_and_the_call_kept(ses
     assert event.caller_name == "张三Uniqueid: 6.6"
     apply_event(sessions, event)
     assert call(sessions, "9.1").caller_name == "张三Uniqueid: 6.6"
+
+
+# 虚拟排队: the Local channel holding a kept place, and the end of the hotline's call back.
+KEPT_PLACE_ANSWERED = {
+    "Event": "AgentConnect",
+    "Channel": "Local/1796.7@hotline-virtual-queue-00000001;2",
+    "Context": "hotline-virtual-queue",
+    "Exten": "1796.7",
+    "Uniqueid": "1796.9",
+    "Linkedid": "1796.8",
+    "CallerIDNum": "13800138007",
+    "Queue": "hotline-consult",
+    "Interface": "PJSIP/8001",
+    "HoldTime": "40",
+    "RingTime": "2",
+}
+KEPT_PLACE_CALLED = {
+    "Event": "UserEvent",
+    "UserEvent": "HotlineVirtualCallback",
+    "Context": "hotline-virtual-dial",
+    "Uniqueid": "1796.8",
+    "Of": "1796.7",
+    "Status": "NOANSWER",
+    "Talk": "",
+}
+
+
+def test_a_kept_place_is_the_kept_call_and_its_end_is_told_truly(sessions):
+    apply_event(sessions, started("1796.7", number="13800138007"))
+    apply_event(sessions, routed("1796.7", "queue", "consult", call_type="consultation"))
+    apply_event(sessions, ended("1796.7", route="queue", place_kept=True))
+    kept = call(sessions, "1796.7")
+    assert kept.outcome == "place_kept" and not kept.ticket.callback_needed
+
+    answered = translate(KEPT_PLACE_ANSWERED)
+    assert isinstance(answered, ev.AgentAnswered) and answered.uniqueid == "1796.7"
+    apply_event(sessions, answered)
+    assert call(sessions, "1796.7").agent_interface == "PJSIP/8001"
+
+    # The caller did not answer the hotline's call: back on the call-back list.
+    apply_event(sessions, translate(KEPT_PLACE_CALLED))
+    record = call(sessions, "1796.7")
+    assert record.outcome == "kept_place_unanswered" and record.ticket.callback_needed
+
+
+@pytest.mark.parametrize(
+    "event, change",
+    [
+        (KEPT_PLACE_ANSWERED, {"Context": "hotline-route"}),  # not a kept place's channel
+        (KEPT_PLACE_ANSWERED, {"Exten": "1796.7\r\nUniqueid: 1"}),
+        (KEPT_PLACE_CALLED, {"Context": "hotline-route"}),  # not the call-back's dialplan
+        (KEPT_PLACE_CALLED, {"Of": "s"}),
+    ],
+)
+def test_a_kept_place_event_from_elsewhere_names_no_other_call(event, change):
+    translated = translate({**event, **change})
+    assert translated is None or translated.uniqueid != "1796.7"

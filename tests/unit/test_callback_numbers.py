@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from callmodel.callback_numbers import CallbackNumberRefused, CallbackPolicy, dialable
 from crm.domain.callback_channel import channel_id, originated
-from crm.domain.callback_numbers import CallbackNumberRefused, CallbackPolicy, dialable
 from hotline.settings import CallbackSettings
 
 DEFAULTS = CallbackPolicy.of(CallbackSettings().allowed, CallbackSettings().refused)

@@ -11,9 +11,9 @@ import yaml
 
 from hotline.prompts import build_prompts, speakable, synthesize
 from hotline.rendering import AsteriskError, render_config
+from hotline.say import NUMBER_WORDS
 from hotline.settings import CONFIG_DIR, AgentSettings, Settings
 from hotlinectl.cli import ensure_config_file
-from hotline.say import NUMBER_WORDS
 from ivr.menu import Menu, load_menu
 
 MENU = load_menu(CONFIG_DIR / "ivr-menu.yaml")
