@@ -30,6 +30,8 @@ CALLBACK_ATTEMPT = "HOTLINE_CALLBACK_ATTEMPT"
 # dial, empty when none); set on the caller's channel once their place is kept; read at hangup.
 CALLBACK_NUMBER = "HOTLINE_CALLBACK_NUMBER"
 PLACE_KEPT = "HOTLINE_PLACE_KEPT"
+# Set when the caller left a voice message after the queue's longest wait; read at hangup.
+VOICE_MESSAGE = "HOTLINE_VOICE_MESSAGE"
 # On the Local channel that holds a kept place: the kept call's Uniqueid, queue and place.
 VIRTUAL_OF = "HOTLINE_VIRTUAL_OF"
 VIRTUAL_QUEUE = "HOTLINE_VIRTUAL_QUEUE"

@@ -140,6 +140,8 @@ class CallEnded(_CallEvent):
     ivr_fallback: bool = False
     # The caller hung up with their place in the queue kept, to be called back (虚拟排队).
     place_kept: bool = False
+    # The caller left a voice message after the queue's longest wait.
+    voice_message: bool = False
 
 
 class KeptPlaceCalled(_CallEvent):

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 OPUSENC = "opusenc"
 WAV, OPUS = ".wav", ".opus"
-LEG_SUFFIXES = ("", "-in", "-out")
+# The mix, the caller's and the agent's legs, and a voice message left after the longest wait.
+LEG_SUFFIXES = ("", "-in", "-out", "-message")
 # Speech at 8 kHz: 16 kbit/s Opus is transparent for a listener and keeps words clear.
 OPUS_BITRATE_KBPS = 16
 ENCODE_TIMEOUT_SECONDS = 300.0

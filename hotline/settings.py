@@ -84,7 +84,7 @@ class TrunkSettings(BaseModel):
 
 
 class CallbackSettings(BaseModel):
-    """Numbers a call-back (回拨) may dial through the carrier trunk (callmodel/callback_numbers.py).
+    """Numbers a call-back (回拨) may dial through the carrier trunk (callmodel/callback_numbers).
 
     ``allowed``: full-match patterns of national numbers (after a +86/0086 prefix is dropped):
     mainland mobiles, fixed lines with their area code, and the hotline's own area's local

@@ -32,9 +32,15 @@ QUEUE_PROMPTS = {
     "queue_seconds": "秒。",
     "queue_wait": "话务员正忙，请您稍候。",
     # 虚拟排队 (queue_callback_key): offered after each announcement of the caller's place.
-    "queue_callback_offer": "话务员正忙。如不想等待，请按9，挂机后我们为您保留排队位置，轮到您时回电。",
+    "queue_callback_offer": (
+        "话务员正忙。如不想等待，请按9，挂机后我们为您保留排队位置，轮到您时回电。"
+    ),
     "queue_callback_kept": "已为您保留排队位置，请挂机，轮到您时话务员将给您回电。",
     "queue_callback_refused": "抱歉，您的号码无法回电，请继续等待。",
+    # After the queue's max_wait_seconds.
+    "queue_waited_long": "您已等待较长时间，非常抱歉。留言请按3，继续等待请不要挂机。",
+    "queue_message_start": "请在提示音后说出您的问题，说完请挂机。",
+    "queue_message_thanks": "您的留言已记录，我们将尽快给您回电。再见。",
 }
 
 # What a caller on the harassment blocklist hears (docs/hotline-rules.md, "Call-emergency plan");
@@ -70,12 +76,22 @@ class QueueSpec(BaseModel):
     # Seconds between announcements of the caller's place and expected wait, the first on
     # entry; 0 for none (a queue whose callers are answered at once).
     announce_seconds: int = Field(45, ge=0, le=600)
+    # The longest a caller waits before being offered a kept place or a voice message; 0 for
+    # no limit.
+    max_wait_seconds: int = Field(600, ge=0, le=3600)
 
     @field_validator("announce_seconds")
     @classmethod
     def _not_over_the_caller(cls, value: int) -> int:
         if 0 < value < 15:
             raise ValueError("排队播报间隔至少 15 秒（0 为不播报）")
+        return value
+
+    @field_validator("max_wait_seconds")
+    @classmethod
+    def _a_wait_worth_the_name(cls, value: int) -> int:
+        if 0 < value < 15:
+            raise ValueError("最长等待至少 15 秒（0 为不限）")
         return value
 
 

@@ -19,6 +19,7 @@ FACTS = (
     v.MIXMONITOR_FILENAME,
     v.ROUTE,
     v.PLACE_KEPT,
+    v.VOICE_MESSAGE,
 )
 
 
@@ -53,5 +54,6 @@ async def call_end(channel: Channel, ctx: HandlerContext) -> None:
             recording_path=facts[v.MIXMONITOR_FILENAME] or None,
             ivr_fallback=facts[v.IVR_FALLBACK] == "1",
             place_kept=facts[v.PLACE_KEPT] == "1",
+            voice_message=facts[v.VOICE_MESSAGE] == "1",
         )
     )

@@ -87,6 +87,7 @@ def call_view(call: Call) -> dict[str, Any]:
         "transferred_to_110": call.transferred_to_110,
         "emergency_dial_status": call.emergency_dial_status,
         "recording_path": call.recording_path,
+        "voice_message": call.voice_message,
         "recording_failed": call.recording_failed,
         "ticket": ticket_view(ticket) if ticket else None,
     }

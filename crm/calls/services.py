@@ -33,6 +33,9 @@ from crm.orders.services import SYSTEM, archive_emergency
 
 log = logging.getLogger(__name__)
 
+# On the ticket of a caller who left a message after the longest wait (it is on the call-back
+# list, like every caller nobody answered).
+VOICE_MESSAGE_NOTE = "来电人等待过久后留言（见通话录音末尾），请尽快回电"
 FINAL_OUTCOMES = {CallOutcome.TRANSFERRED_110, CallOutcome.ANSWERED, CallOutcome.BLOCKLISTED}
 
 
@@ -275,6 +278,10 @@ def _ended(session: Session, call: Call, ticket: Ticket, event: ev.CallEnded) ->
     if event.place_kept and call.outcome not in FINAL_OUTCOMES:
         # 虚拟排队: not a caller who gave up; the kept place calls them back.
         call.outcome = CallOutcome.PLACE_KEPT
+    if event.voice_message and call.outcome not in FINAL_OUTCOMES:
+        call.voice_message = True
+        call.outcome = CallOutcome.VOICE_MESSAGE
+        ticket.handling_note = ticket.handling_note or VOICE_MESSAGE_NOTE
     if call.outcome == CallOutcome.TRANSFERRED_110:
         _mark_transferred(session, call, ticket, event.occurred_at)
     ticket.callback_needed = needs_callback(CallOutcome(call.outcome), call.caller_number)

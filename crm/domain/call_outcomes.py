@@ -25,6 +25,8 @@ class CallOutcome(StrEnum):
     # 虚拟排队: hung up with the place kept; then rung back when an agent took it.
     PLACE_KEPT = "place_kept"
     KEPT_PLACE_UNANSWERED = "kept_place_unanswered"
+    # Waited the queue's longest wait, then left a voice message.
+    VOICE_MESSAGE = "voice_message"
     BLOCKLISTED = "blocklisted"
 
     @property
@@ -51,6 +53,7 @@ OUTCOME_LABELS = {
     CallOutcome.ABANDONED_DURING_110: "转接110时挂机",
     CallOutcome.PLACE_KEPT: "保留排队位置，待回电",
     CallOutcome.KEPT_PLACE_UNANSWERED: "保留位置回电未接通",
+    CallOutcome.VOICE_MESSAGE: "等待过久后留言",
     CallOutcome.BLOCKLISTED: "骚扰号码，已提示并录音",
 }
 
@@ -107,6 +110,10 @@ def outcome_at_end(
 
 def needs_callback(outcome: CallOutcome, caller_number: str) -> bool:
     """未接来电尽快回拨: every caller who gave up before a person answered is called back, and
-    so is one whose kept place reached an agent but who did not answer the hotline's call."""
-    missed = outcome.is_abandoned or outcome == CallOutcome.KEPT_PLACE_UNANSWERED
+    so is one whose kept place reached an agent but who did not answer the hotline's call, and
+    one who left a voice message after the longest wait."""
+    missed = outcome.is_abandoned or outcome in (
+        CallOutcome.KEPT_PLACE_UNANSWERED,
+        CallOutcome.VOICE_MESSAGE,
+    )
     return missed and is_known_number(caller_number)

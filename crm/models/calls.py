@@ -58,6 +58,9 @@ class Call(Base):
     recording_failed: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When the retention purge deleted the recording (PIPL); recording_path is None from then.
     recording_purged_at: Mapped[datetime | None]
+    # The caller left a message after the longest wait (the recording's "-message" file, and
+    # the end of the call's own recording).
+    voice_message: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     ticket: Mapped[Ticket | None] = relationship(back_populates="call", uselist=False)
 

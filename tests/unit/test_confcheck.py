@@ -73,7 +73,7 @@ def test_a_site_template_is_read_before_the_shipped_one(settings: Settings):
         ("extensions.conf", " same => n,Answer()", " same => n Answer()", "优先级"),
         ("extensions.conf", " same => n,Answer()", " same n,Answer()", "缺少等号"),
         ("extensions.conf", " same => n,Goto(dial)", " same => n,Goto(dail)", "没有标签 'dail'"),
-        ("extensions.conf", "Goto(queue,1)", "Goto(queue,9)", "没有优先级 9"),
+        ("extensions.conf", "Goto(queue,1)", "Goto(queue,40)", "没有优先级 40"),
         ("extensions.conf", "Goto(emergency,1)", "Goto(hotline-rout,emergency,1)", "上下文"),
         (
             "extensions.conf",
@@ -103,7 +103,7 @@ def test_a_broken_line_is_refused_at_the_line_it_was_written(
     facts = AsteriskFacts(
         frozenset({"noop", "set", "answer", "mixmonitor", "agi", "goto", "gotoif", "dial",
                    "queue", "hangup", "read", "return", "playback", "userevent",
-                   "originate"}),
+                   "originate", "record"}),
         frozenset({"pjsip", "local"}),
         {"transport": frozenset({"type", "protocol", "bind"})},
     )  # fmt: skip

@@ -105,15 +105,42 @@ def test_queues_announce_place_and_wait_unless_told_not_to():
     assert "announce-position = no" in section["consult"]
 
 
-@pytest.mark.parametrize("seconds, refused", [(0, False), (10, True), (15, False), (601, True)])
-def test_an_announcement_more_often_than_every_15_seconds_is_refused(seconds, refused):
+@pytest.mark.parametrize(
+    "field, seconds, refused",
+    [
+        ("announce_seconds", 0, False),
+        ("announce_seconds", 10, True),
+        ("announce_seconds", 15, False),
+        ("announce_seconds", 601, True),
+        ("max_wait_seconds", 0, False),
+        ("max_wait_seconds", 5, True),
+        ("max_wait_seconds", 900, False),
+    ],
+)
+def test_queue_timings_that_would_harass_the_caller_are_refused(field, seconds, refused):
     data = yaml.safe_load((CONFIG_DIR / "ivr-menu.yaml").read_text(encoding="utf-8"))
-    data["queues"]["general"]["announce_seconds"] = seconds
+    data["queues"]["general"][field] = seconds
     if refused:
-        with pytest.raises(ValueError, match="announce_seconds|15"):
+        with pytest.raises(ValueError, match="15|600"):
             Menu.model_validate(data)
     else:
-        assert Menu.model_validate(data).queues["general"].announce_seconds == seconds
+        assert getattr(Menu.model_validate(data).queues["general"], field) == seconds
+
+
+def test_the_call_back_offer_must_say_its_key():
+    data = yaml.safe_load((CONFIG_DIR / "ivr-menu.yaml").read_text(encoding="utf-8"))
+    data["queue_callback_key"] = "8"
+    with pytest.raises(ValueError, match="queue_callback_offer"):
+        Menu.model_validate(data)
+
+
+def test_the_longest_wait_is_no_limit_when_zero():
+    quiet = MENU.model_copy(deep=True)
+    quiet.queues["consult"].max_wait_seconds = 0
+    plan = render_config(Settings(ami_secret="s", crm_ingest_token="t", agents=PHONES), quiet)[
+        "extensions.conf"
+    ]
+    assert "HOTLINE_MAX_WAIT_consult = \n" in plan and "HOTLINE_MAX_WAIT_general = 600" in plan
 
 
 def test_numbers_are_said_with_chinese_words():
