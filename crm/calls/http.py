@@ -27,6 +27,7 @@ from crm.callbacks.services import still_to_call_back
 from crm.calls.services import call_of, transcription_job
 from crm.domain.access import Viewer, can_read, read_must_be_audited
 from crm.domain.call_outcomes import CallOutcome
+from crm.domain.phones import caller_facts, normalize_phone
 from crm.http.deps import SessionDep, UserDep
 from crm.http.errors import API_ERRORS
 from crm.models import Call, Ticket, TranscriptionJob
@@ -67,6 +68,7 @@ def call_view(call: Call) -> dict[str, Any]:
     return {
         "uniqueid": call.uniqueid,
         "caller_number": call.caller_number,
+        **caller_facts(call.caller_number),
         "started_at": call.started_at,
         "ended_at": call.ended_at,
         "ivr_path": call.ivr_path,
@@ -126,7 +128,7 @@ def list_calls(
     read: not even their existence is told, so a number cannot be tested for a report."""
     query = select(Call).options(selectinload(Call.ticket)).order_by(Call.id.desc())
     if caller:
-        query = query.where(Call.caller_number == caller)
+        query = query.where(Call.caller_number == (normalize_phone(caller) or caller))
     wanted = min(max(limit, 1), 500)
     calls: list[Call] = []
     # Read in pages until enough readable calls are found (reports left out do not count).
