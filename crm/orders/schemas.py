@@ -15,6 +15,7 @@ from callmodel.fields import (
     Label,
     LongText,
     Name,
+    OptionalCode,
     OptionalName,
     OptionalPhone,
     OptionalPlace,
@@ -46,6 +47,9 @@ class RegistrationIn(BaseModel):
     about_sms: bool = Field(False, description="咨询部门短信")
     all_channels_tried: bool = Field(False, description="投诉人已穷尽各渠道，仅做安抚")
     abnormal: Literal["fraud", "harassment"] | None = Field(None, description="异常来电：诈骗/骚扰")
+    repair_category: OptionalCode = Field(
+        None, description="求助报修类别（路灯、供水、井盖…），同一地点同类重复报修提醒领导回访"
+    )
 
 
 class DispatchIn(BaseModel):
@@ -144,6 +148,8 @@ class OrderOut(BaseModel):
     result: str | None
     taken_by: str
     work_orders: list[WorkOrderOut]
+    repair_category: str | None = None
+    repeat_repair_of: str | None = Field(None, description="重复报修：所重复的原定单号")
 
 
 class RepeatOut(BaseModel):
