@@ -54,6 +54,8 @@ EMERGENCY_DISPATCH_NOTES: tuple[str, ...] = (
     "值班长立即报告热线负责人，并拨打应急中心与热线的专线。",
 )
 
+EMERGENCY_LOCATION_REQUIRED = "紧急求助须登记事发地点（location）。"
+
 MISSING_TARGET = "投诉（举报）对象"
 MISSING_CONTACT = "联系电话"
 MISSING_CONTENT = "具体内容"

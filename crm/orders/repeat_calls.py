@@ -121,6 +121,7 @@ def handle_repeat_call(
         body_unit_id=prior_detail.body_unit_id,
         reply_requested=prior_detail.reply_requested,
         assigned_reviewer=prior_detail.assigned_reviewer,
+        repair_category=prior_detail.repair_category,
     )
     detail = register_ticket(session, ticket.id, form, actor, now=now)
     detail.notes = [*detail.notes, *decision.notes]

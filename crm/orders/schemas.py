@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callmodel.calltypes import CallType
 from callmodel.fields import (
@@ -27,6 +27,7 @@ from callmodel.fields import (
     Text,
     Title,
 )
+from crm.domain import messages as msg
 from crm.domain.access import Role
 
 
@@ -50,6 +51,14 @@ class RegistrationIn(BaseModel):
     repair_category: OptionalCode = Field(
         None, description="求助报修类别（路灯、供水、井盖…），同一地点同类重复报修提醒领导回访"
     )
+
+    @model_validator(mode="after")
+    def _emergency_has_a_location(self) -> RegistrationIn:
+        """docs/hotline-rules.md, Emergency: record the caller's contact and the incident
+        location; the API asks for the location as the console and the emergency archive do."""
+        if self.call_type is CallType.EMERGENCY and self.location is None:
+            raise ValueError(msg.EMERGENCY_LOCATION_REQUIRED)
+        return self
 
 
 class DispatchIn(BaseModel):

@@ -105,3 +105,40 @@ def test_a_repair_category_is_a_code(
         headers=AGENT,
     )
     assert r.status_code == 422 and "repair_category" in r.json()["error"]
+
+
+def test_a_consultation_has_four_hours_at_the_front_desk(
+    client: TestClient, session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    tid = make_ticket(session_factory, "13800000031", 9, 30, 10)
+    r = client.post(
+        f"/api/orders/{tid}/registration",
+        json={"call_type": "consultation", "question": "落户需要哪些材料"},
+        headers=AGENT,
+    )
+    assert r.status_code == 200, r.text
+    front_desk = r.json()["deadlines"]["front_desk"]
+    assert front_desk["seconds_left"] == 4 * 3600 - 5 * 60 and front_desk["overdue"] is False
+    clock.now = cn(9, 30, 14, 1)
+    late = client.get(f"/api/orders/{tid}", headers=LEADER).json()["deadlines"]["front_desk"]
+    assert late["overdue"] is True
+    overdue = client.get("/api/orders", params={"overdue": True}, headers=LEADER).json()
+    assert tid in [o["ticket_id"] for o in overdue]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"call_type": "emergency", "question": "楼道起火", "contact_number": "13800000032"}, 422),
+        ({"call_type": "emergency", "question": "楼道起火", "location": "  "}, 422),
+        ({"call_type": "emergency", "question": "楼道起火", "location": "锡林南路3号楼"}, 200),
+    ],
+)
+def test_an_emergency_is_registered_with_its_location(
+    client: TestClient, session_factory: sessionmaker[Session], body: dict, status: int
+) -> None:
+    tid = make_ticket(session_factory, "13800000032", 9, 30, 10)
+    r = client.post(f"/api/orders/{tid}/registration", json=body, headers=AGENT)
+    assert r.status_code == status, r.text
+    if status == 422:
+        assert "事发地点" in r.json()["error"]
