@@ -160,6 +160,7 @@ def _mark_repeat_repair(
     short period needs a leader's visit. The key of the place is stored, so the next repair of
     the same place finds this one."""
     place = form.location or form.caller_address
+    alerted = detail.repeat_repair_of  # a corrected registration does not alert twice
     detail.repair_category = form.repair_category
     detail.address_key = address_key(place) or None
     detail.repeat_repair_of = None
@@ -191,6 +192,8 @@ def _mark_repeat_repair(
         return
     detail.repeat_repair_of = prior.number
     detail.notes = [*detail.notes, msg.REPEAT_REPAIR_NOTE.format(prior=prior.number, days=days)]
+    if alerted == prior.number:
+        return
     raise_alert(
         session,
         ticket,

@@ -159,3 +159,20 @@ def test_repeat_repairs_on_rows(
     assert d.repeat_repair_of == (first if repeat else None)
     kinds = [a.kind for a in db.scalars(select(Alert).where(Alert.ticket_id == t.id))]
     assert ("leader_visit" in kinds) is repeat
+
+
+def test_a_corrected_registration_does_not_alert_twice(db: Session) -> None:
+    first = _fixed_and_closed(db, "13800000014", "新城区海拉尔东街12号", 2)
+    t = new_ticket(db, "13800000015", cn(11, 20, 9))
+    form = RegistrationForm(
+        CallType.HELP,
+        "路灯又坏了",
+        contact_number="13800000015",
+        location="新城区海拉尔东街12号",
+        repair_category="路灯",
+    )
+    orders.register_ticket(db, t.id, form, AGENT, now=cn(11, 20, 9))
+    d = orders.register_ticket(db, t.id, replace(form, question="路灯又坏了，已两周"), AGENT)
+    assert d.repeat_repair_of == first
+    kinds = [a.kind for a in db.scalars(select(Alert).where(Alert.ticket_id == t.id))]
+    assert kinds == ["leader_visit"]
