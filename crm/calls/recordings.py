@@ -26,6 +26,7 @@ from crm.calls.services import transcription_job
 from crm.domain.access import OrderVisibility, can_read, read_must_be_audited
 from crm.domain.errors import Forbidden, InvalidInput, NotFound
 from crm.domain.moments import iso
+from crm.domain.phones import normalize_phone
 from crm.domain.redaction import redact
 from crm.domain.workcalendar import CHINA_TZ
 from crm.http.deps import StaffDep, same_origin
@@ -82,7 +83,8 @@ def recordings(
     if agent:
         query = query.where(Call.agent_interface == f"PJSIP/{agent}")
     if number:
-        query = query.where(Call.caller_number.contains(number))
+        # Any form of the number finds the call (+86 138…, 0471-…); a part of one still does.
+        query = query.where(Call.caller_number.contains(normalize_phone(number) or number))
     if call_type:
         query = query.join(Ticket, Ticket.call_id == Call.id).where(Ticket.call_type == call_type)
     if q:
