@@ -3,7 +3,7 @@
 The FastAGI server asks as the call starts, in the background, and uses the answer only once
 the caller's route is known and is not 110 (ivr/screening.py): the urgent path never waits for
 it. The CRM normalises the number with the one normaliser it keeps for every caller
-(crm/domain/phones.py), so the FastAGI server holds no second one. Answers are kept a short
+(callmodel/phones.py), so the FastAGI server holds no second one. Answers are kept a short
 while per number, so a caller who redials in a burst costs the CRM one question. Any failure
 raises: the handler then lets the call through (fail open).
 """

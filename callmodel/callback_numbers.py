@@ -16,8 +16,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Mainland China's country code, in the two international forms a number may arrive in.
-MAINLAND_PREFIXES = ("+86", "0086")
+from callmodel.phones import normalize_phone
+
+# What a number may be written with besides digits; anything else (``*``, ``#``) is not dialled.
+_WRITTEN = re.compile(r"[\d\s\-()+]*")
 
 
 class CallbackNumberRefused(ValueError):
@@ -38,12 +40,11 @@ class CallbackPolicy:
 
 
 def national(number: str) -> str:
-    """The number without a mainland country code (+86 / 0086), spaces or dashes."""
-    plain = re.sub(r"[\s\-()]", "", number)
-    for prefix in MAINLAND_PREFIXES:
-        if plain.startswith(prefix):
-            return plain[len(prefix) :]
-    return plain
+    """The number as the carrier trunk dials it within the mainland: the caller key of
+    callmodel/phones.py (a mainland number in national form, another country's in E.164)."""
+    if not _WRITTEN.fullmatch(number):
+        return number.strip()
+    return normalize_phone(number) or ""
 
 
 def dialable(number: str, policy: CallbackPolicy) -> str:

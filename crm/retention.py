@@ -33,8 +33,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callmodel.calltypes import CallType, TicketStatus
+from callmodel.phones import mask_phone
 from crm import audit
-from crm.domain.phones import mask_phone
 from crm.domain.retention import TicketFacts, cutoff, held
 from crm.models import Call, CallbackAttempt, Ticket, TranscriptionJob
 from crm.models.workorders import Caller, TicketDetail

@@ -107,6 +107,14 @@ class CallbackSettings(BaseModel):
     )
 
 
+class RepairSettings(BaseModel):
+    """Repeat repairs (重复报修, crm/domain/repairs.py): a help request of the same repair category
+    at the same place within ``repeat_days`` of the first one's close counts as a repeat, raises
+    the hotline leader's leader-visit alert and counts in the repeat-repair rate."""
+
+    repeat_days: int = Field(30, ge=1, le=366)
+
+
 class RetentionSettings(BaseModel):
     """How long personal information is kept (PIPL art. 19: no longer than the purpose needs),
     in days; ``hotline purge`` deletes what is older, every day. Nothing that belongs to an
@@ -207,6 +215,8 @@ class Settings(BaseSettings):
     callback: CallbackSettings = CallbackSettings()
     # Speech: model directory, decoder workers, the IVR's speech invitation (asr/settings.py).
     asr: AsrSettings = AsrSettings()
+    # How many days after a repair's close the same repair again is a repeat repair.
+    repairs: RepairSettings = RepairSettings()
     # How long recordings, transcripts, CDR, numbers and logs are kept (PIPL).
     retention: RetentionSettings = RetentionSettings()
     # Console sign-in: throttle, lockout, idle timeout, password strength.

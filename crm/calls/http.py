@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from asr.classifier import CallClassifier
 from callmodel.events import CallEvent
 from callmodel.fields import Key, Limit, OptionalPhone, SearchText
+from callmodel.phones import caller_facts, normalize_phone
 from crm import audit
 from crm.callbacks.services import still_to_call_back
 from crm.calls.services import call_of, transcription_job
@@ -67,6 +68,7 @@ def call_view(call: Call) -> dict[str, Any]:
     return {
         "uniqueid": call.uniqueid,
         "caller_number": call.caller_number,
+        **caller_facts(call.caller_number),
         "started_at": call.started_at,
         "ended_at": call.ended_at,
         "ivr_path": call.ivr_path,
@@ -127,7 +129,7 @@ def list_calls(
     read: not even their existence is told, so a number cannot be tested for a report."""
     query = select(Call).options(selectinload(Call.ticket)).order_by(Call.id.desc())
     if caller:
-        query = query.where(Call.caller_number == caller)
+        query = query.where(Call.caller_number == (normalize_phone(caller) or caller))
     wanted = min(max(limit, 1), 500)
     calls: list[Call] = []
     # Read in pages until enough readable calls are found (reports left out do not count).

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from callmodel.calltypes import CallType
 from callmodel.fields import Code, Day, Id, Key, OptionalCode, OptionalPhone, OptionalTitle
+from callmodel.phones import normalize_phone
 from crm import audit
 from crm.accounts.services import Staff
 from crm.callbacks.services import attempts_by_ticket, status_label
@@ -82,7 +83,8 @@ def recordings(
     if agent:
         query = query.where(Call.agent_interface == f"PJSIP/{agent}")
     if number:
-        query = query.where(Call.caller_number.contains(number))
+        # Any form of the number finds the call (+86 138…, 0471-…); a part of one still does.
+        query = query.where(Call.caller_number.contains(normalize_phone(number) or number))
     if call_type:
         query = query.join(Ticket, Ticket.call_id == Call.id).where(Ticket.call_type == call_type)
     if q:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from crm.domain.phones import normalize_phone
+from callmodel.phones import normalize_phone
 
 ANONYMOUS = "anonymous"
 

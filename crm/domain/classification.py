@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from callmodel.calltypes import CallType
+from callmodel.phones import normalize_phone
 from crm.domain import messages as msg
 from crm.domain.deadlines import GENERAL_INFO_NUMBER, rule_for
-from crm.domain.phones import normalize_phone
 from crm.domain.special_lines import SpecialLine
 
 

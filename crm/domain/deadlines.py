@@ -204,9 +204,12 @@ class Deadlines:
     unit_feedback_due: datetime | None
     archive_due: datetime | None
     provisional: bool = False
+    # Consultation: answered at the front desk (or handed to a unit) within 4 h.
+    front_desk_due: datetime | None = None
 
     def items(self) -> dict[str, datetime]:
         named = {
+            "front_desk": self.front_desk_due,
             "reply": self.reply_due,
             "dispatch": self.dispatch_due,
             "unit_feedback": self.unit_feedback_due,
@@ -240,6 +243,7 @@ def compute_deadlines(
         dispatch_due=due(rule.dispatch_within),
         unit_feedback_due=due(rule.unit_feedback_within),
         archive_due=due(archive),
+        front_desk_due=due(rule.front_desk_limit),
     )
     provisional = any(not calendar_known(d.date()) for d in result.items().values())
     provisional = provisional and any(
@@ -257,6 +261,9 @@ def time_left(due: datetime, now: datetime) -> timedelta:
 
 # Which stage deadline still matters in which status: once the stage is done it cannot be late.
 _OPEN_FOR_STAGE: dict[str, frozenset[TicketStatus]] = {
+    # docs/hotline-rules.md, call-type table: a consultation's front-desk handling (4 h) ends
+    # when it is answered (from the knowledge base) or handed to a unit.
+    "front_desk": frozenset({TicketStatus.REGISTERED}),
     "dispatch": frozenset({TicketStatus.REGISTERED}),
     "unit_feedback": frozenset({TicketStatus.DISPATCHED}),
     "reply": frozenset({TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.REPLIED}),

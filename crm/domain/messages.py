@@ -42,6 +42,12 @@ EMERGENCY_ARCHIVED = "已转110紧急处置，按咨询类工单记录并办结�
 REDISPATCH_OF = "重派：原定单{number}（{reason}），请特别跟进。"
 REDISPATCH_REASON_OVERDUE = "原定单已超时"
 REDISPATCH_REASON_UNHAPPY = "来电人对处理结果不满意"
+# A repeat repair (docs/hotline-rules.md, "Figures a supervisor is judged on").
+REPEAT_REPAIR_NOTE = "重复报修：原定单{prior}修复办结后{days}天内同一地点同类再次报修，须领导回访。"
+LEADER_VISIT_ALERT = (
+    "重复报修：定单{number}（{category}，{address}）在原定单{prior}修复办结后{days}天内再次报修，"
+    "请安排领导回访。"
+)
 REPORT_RECIPIENT = "举报件只能转交纪检监察或司法部门，“{unit}”不是此类单位。"
 
 # The three notes the shift leader's help-request work order carries
@@ -56,6 +62,8 @@ EMERGENCY_DISPATCH_NOTES: tuple[str, ...] = (
     "请于15分钟内反馈。",
     "值班长立即报告热线负责人，并拨打应急中心与热线的专线。",
 )
+
+EMERGENCY_LOCATION_REQUIRED = "紧急求助须登记事发地点（location）。"
 
 MISSING_TARGET = "投诉（举报）对象"
 MISSING_CONTACT = "联系电话"

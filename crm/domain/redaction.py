@@ -12,14 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from callmodel.calltypes import CallType
+from callmodel.phones import mask_phone
 from crm.domain.access import OrderVisibility, Role, Viewer, can_read
-from crm.domain.phones import mask_phone
 
 SEES_NUMBERS = frozenset({Role.AGENT, Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER})
 # What a report's non-readers see instead of its content.
 CONFIDENTIAL_TEXT = frozenset({"question", "content", "target", "location", "result"})
 CONFIDENTIAL_NOTE = "举报件，内容保密"
-PHONE_KEYS = frozenset({"caller_number", "contact_number", "phone", "callback_number", "contact"})
+PHONE_KEYS = frozenset(
+    {"caller_number", "contact_number", "phone", "callback_number", "contact", "caller_display"}
+)
+# What a number tells of where its caller lives (归属地) is kept from those who may not see the
+# number (docs/hotline-rules.md, Handling principles, 4: identity, number and address).
+AREA_KEYS = frozenset({"caller_area"})
 
 
 def sees_numbers(viewer: Viewer) -> bool:
@@ -32,13 +37,18 @@ def sees_order_caller(viewer: Viewer, call_type: str | None, reviewer: str | Non
     return sees_numbers(viewer)
 
 
+def _masked(key: str, value: Any) -> Any:
+    if isinstance(value, str) and key in PHONE_KEYS:
+        return mask_phone(value)
+    if isinstance(value, str) and key in AREA_KEYS:
+        return ""
+    return mask_all(value)
+
+
 def mask_all(payload: Any) -> Any:
     """The payload with every phone-number field masked (recursively)."""
     if isinstance(payload, dict):
-        return {
-            k: (mask_phone(v) if k in PHONE_KEYS and isinstance(v, str) else mask_all(v))
-            for k, v in payload.items()
-        }
+        return {k: _masked(k, v) for k, v in payload.items()}
     if isinstance(payload, list):
         return [mask_all(v) for v in payload]
     return payload
@@ -65,10 +75,11 @@ def redact(viewer: Viewer, payload: Any) -> Any:
             viewer, CallType.REPORT.value, payload.get("_reviewer")
         ):
             return mask_all(seal({k: v for k, v in payload.items() if not k.startswith("_")}))
+        hidden = not sees_numbers(viewer)
         return {
             k: (
-                (v if sees_numbers(viewer) else mask_phone(v))
-                if k in PHONE_KEYS and isinstance(v, str)
+                _masked(k, v)
+                if hidden and k in PHONE_KEYS | AREA_KEYS and isinstance(v, str)
                 else redact(viewer, v)
             )
             for k, v in payload.items()

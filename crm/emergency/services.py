@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from callmodel.phones import normalize_phone
 from crm import audit
 from crm.domain.access import Viewer
 from crm.domain.emergency_plan import (
@@ -28,7 +29,6 @@ from crm.domain.emergency_plan import (
     judged_kind,
 )
 from crm.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from crm.domain.phones import normalize_phone
 from crm.models.calls import Alert, Ticket
 from crm.models.emergency import BlockedNumber, EmergencySummary
 from crm.models.workorders import TicketDetail

@@ -32,7 +32,7 @@ class EmergencySummary(Base):
 class BlockedNumber(Base):
     """骚扰号码: calls from this number hear a message and are recorded, until it expires.
 
-    ``number`` is in the one canonical form (crm/domain/phones.py ``normalize_phone``).
+    ``number`` is in the one canonical form (callmodel/phones.py ``normalize_phone``).
     """
 
     __tablename__ = "blocked_numbers"

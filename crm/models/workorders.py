@@ -85,6 +85,11 @@ class TicketDetail(Base):
     assigned_reviewer: Mapped[str | None] = mapped_column(String(64))
     taken_by: Mapped[str] = mapped_column(String(64))  # first-contact agent (首接负责)
     refer_number: Mapped[str | None] = mapped_column(String(32))
+    # A help request's repair: its category and the key of its place (crm/domain/repairs.py),
+    # and the earlier order it repeats (重复报修), if it does.
+    repair_category: Mapped[str | None] = mapped_column(String(32))
+    address_key: Mapped[str | None] = mapped_column(String(256), index=True)
+    repeat_repair_of: Mapped[str | None] = mapped_column(String(20))
     special_line: Mapped[str | None] = mapped_column(String(32))
     rules: Mapped[list[str]] = mapped_column(JSON, default=list)
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -9,9 +9,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from callmodel.calltypes import TicketStatus
+from callmodel.phones import normalize_phone
 from crm.domain.lifecycle import OPEN_STATUSES
 from crm.domain.moments import iso
-from crm.domain.phones import normalize_phone
 from crm.models import Ticket
 from crm.models.workorders import TicketDetail
 

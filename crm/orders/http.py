@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from callmodel.calltypes import CallType, TicketStatus
 from callmodel.fields import Id, Limit
+from callmodel.phones import mask_phone
 from crm.domain.access import Viewer, can_read, read_must_be_audited
 from crm.domain.deadlines import overdue_stages, time_left
-from crm.domain.phones import mask_phone
 from crm.domain.redaction import seal, sees_order_caller
+from crm.domain.repairs import DEFAULT_REPEAT_DAYS
 from crm.http.deps import NowDep, SessionDep, UserDep
 from crm.http.errors import API_ERRORS
 from crm.models.calls import Ticket
@@ -27,6 +28,12 @@ from crm.orders import schemas as s
 from crm.orders import services as orders
 
 router = APIRouter(prefix="/api/orders", tags=["work orders 工单"], responses=API_ERRORS)
+
+
+def repeat_repair_days(request: Request) -> int:
+    """The site's repeat-repair period (``repairs.repeat_days`` in the settings)."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings.repairs.repeat_days if settings is not None else DEFAULT_REPEAT_DAYS
 
 
 def order_view(
@@ -99,6 +106,8 @@ def order_view(
         result=detail.result,
         taken_by=detail.taken_by,
         work_orders=work_orders,
+        repair_category=detail.repair_category,
+        repeat_repair_of=detail.repeat_repair_of,
     )
 
 
@@ -167,7 +176,12 @@ def register(
 ) -> s.OrderOut:
     try:
         orders.register_ticket(
-            session, ticket_id, orders.RegistrationForm(**body.model_dump()), user, now=now
+            session,
+            ticket_id,
+            orders.RegistrationForm(**body.model_dump()),
+            user,
+            now=now,
+            repeat_repair_days=repeat_repair_days(request),
         )
     except orders.ReadRefused as refused:
         orders.keep_refusal(session, refused)

@@ -32,7 +32,12 @@ from crm.orders.services import auto_archive, deadlines_of
 log = logging.getLogger(__name__)
 
 SCHEDULER = Viewer("scheduler", frozenset({Role.SHIFT_LEADER}))
-STAGE_LABELS = {"dispatch": "派单", "unit_feedback": "单位反馈", "reply": "答复来电人"}
+STAGE_LABELS = {
+    "front_desk": "前台办理",
+    "dispatch": "派单",
+    "unit_feedback": "单位反馈",
+    "reply": "答复来电人",
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class OverdueEvent:
     ticket_id: int
     number: str
     call_type: CallType
-    stage: str  # dispatch | unit_feedback | reply | auto_archived
+    stage: str  # front_desk | dispatch | unit_feedback | reply | auto_archived
     due: datetime | None
 
 

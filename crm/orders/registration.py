@@ -6,13 +6,14 @@ successful 110 transfer. None commits: the caller owns the transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmodel.calltypes import CallType, TicketStatus
+from callmodel.phones import normalize_phone
 from crm import audit
 from crm.domain import messages as msg
 from crm.domain.access import (
@@ -25,13 +26,13 @@ from crm.domain.deadlines import Deadlines, compute_deadlines
 from crm.domain.emergency_plan import judged_kind
 from crm.domain.errors import InvalidInput, NotFound, RuleViolation
 from crm.domain.lifecycle import Action
-from crm.domain.phones import normalize_phone
+from crm.domain.repairs import DEFAULT_REPEAT_DAYS, Repair, address_key, is_repair, repeated_repair
 from crm.domain.special_lines import SpecialLine
 from crm.domain.workcalendar import to_china
 from crm.emergency.services import raise_plan_alerts
 from crm.models.calls import Ticket
 from crm.models.knowledge import SpecialLineEntry
-from crm.models.workorders import Caller, StaffUser, TicketDetail, Unit
+from crm.models.workorders import Caller, ReturnVisit, StaffUser, TicketDetail, Unit
 from crm.orders.tickets import called_at, get_ticket, raise_alert, require_role, transition
 from crm.orders.visibility import ReadRefused, may_read
 
@@ -58,6 +59,7 @@ class RegistrationForm:
     about_sms: bool = False  # asks about a department's SMS
     all_channels_tried: bool = False  # complaint: comfort only
     abnormal: str | None = None  # "fraud" | "harassment" (call-emergency plan)
+    repair_category: str | None = None  # help request: what is to be repaired (路灯, 供水 …)
 
 
 def _upsert_caller(
@@ -144,18 +146,90 @@ def _store_classification(detail: TicketDetail, cls: Classification, deadlines: 
     detail.deadlines_provisional = deadlines.provisional
 
 
+def _repair_of(ticket: Ticket, detail: TicketDetail, address: str | None) -> Repair:
+    return Repair(
+        number=ticket.number,
+        call_type=CallType(detail.call_type),
+        category=detail.repair_category or "",
+        address=address or "",
+        called_at=detail.called_at,
+        status=TicketStatus(ticket.status),
+        closed_at=ticket.archived_at or detail.answered_at,
+    )
+
+
+def _mark_repeat_repair(
+    session: Session, ticket: Ticket, detail: TicketDetail, form: RegistrationForm, days: int
+) -> None:
+    """docs/hotline-rules.md, "Figures a supervisor is judged on": the same repair twice in a
+    short period needs a leader's visit. The key of the place is stored, so the next repair of
+    the same place finds this one."""
+    place = form.location or form.caller_address
+    alerted = detail.repeat_repair_of  # a corrected registration does not alert twice
+    detail.repair_category = form.repair_category
+    detail.address_key = address_key(place) or None
+    detail.repeat_repair_of = None
+    new = _repair_of(ticket, detail, place)
+    if not is_repair(new):
+        return
+    candidates = session.execute(
+        select(Ticket, TicketDetail)
+        .join(TicketDetail, TicketDetail.ticket_id == Ticket.id)
+        .where(
+            TicketDetail.address_key == detail.address_key,
+            TicketDetail.call_type == CallType.HELP.value,
+            Ticket.id != ticket.id,
+        )
+    ).all()
+    unresolved = set(
+        session.scalars(
+            select(ReturnVisit.ticket_id).where(
+                ReturnVisit.ticket_id.in_([t.id for t, _ in candidates]),
+                ReturnVisit.resolved.is_(False),
+            )
+        )
+    )
+    priors = [
+        replace(_repair_of(t, d, place), unresolved=t.id in unresolved) for t, d in candidates
+    ]
+    prior = repeated_repair(new, priors, days)
+    if prior is None:
+        return
+    detail.repeat_repair_of = prior.number
+    detail.notes = [*detail.notes, msg.REPEAT_REPAIR_NOTE.format(prior=prior.number, days=days)]
+    if alerted == prior.number:
+        return
+    raise_alert(
+        session,
+        ticket,
+        "leader_visit",
+        Role.HOTLINE_LEADER.value,
+        msg.LEADER_VISIT_ALERT.format(
+            number=ticket.number,
+            category=form.repair_category,
+            address=place,
+            prior=prior.number,
+            days=days,
+        ),
+    )
+    session.flush()
+
+
 def register_ticket(
     session: Session,
     ticket_id: int,
     form: RegistrationForm,
     actor: Viewer,
     now: datetime | None = None,
+    *,
+    repeat_repair_days: int = DEFAULT_REPEAT_DAYS,
 ) -> TicketDetail:
     """Record the type and facts the agent filled in; apply the rules; archive what ends here.
 
     Emergencies are archived at once with the hotline leader notified; invalid calls, special-line
     referrals and complaints/reports that cannot be forwarded are closed. Re-registering is allowed
-    while the ticket is still only registered (the agent corrects a mistake).
+    while the ticket is still only registered (the agent corrects a mistake). A help request that
+    repeats a repair fixed within ``repeat_repair_days`` asks the hotline leader for a visit.
     """
     require_role(actor, MAY_REGISTER, "登记来电")
     ticket = get_ticket(session, ticket_id)
@@ -209,6 +283,7 @@ def register_ticket(
     ticket.content = form.question
     ticket.handling_note = "\n".join(cls.notes) or None
     session.flush()
+    _mark_repeat_repair(session, ticket, detail, form, repeat_repair_days)
     audit.record(
         session,
         actor.username,

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callmodel.calltypes import CallType, TicketStatus
+from callmodel.phones import normalize_phone
 from crm import audit
 from crm.domain import messages as msg
 from crm.domain.access import (
@@ -17,7 +18,6 @@ from crm.domain.access import (
     MAY_REGISTER,
     Viewer,
 )
-from crm.domain.phones import normalize_phone
 from crm.domain.repeat import PriorOrder, RepeatDecision, decide_repeat
 from crm.models.calls import Ticket
 from crm.models.workorders import Caller, TicketDetail, WorkOrder
@@ -121,6 +121,7 @@ def handle_repeat_call(
         body_unit_id=prior_detail.body_unit_id,
         reply_requested=prior_detail.reply_requested,
         assigned_reviewer=prior_detail.assigned_reviewer,
+        repair_category=prior_detail.repair_category,
     )
     detail = register_ticket(session, ticket.id, form, actor, now=now)
     detail.notes = [*detail.notes, *decision.notes]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callmodel.calltypes import CallType
 from callmodel.fields import (
@@ -15,6 +15,7 @@ from callmodel.fields import (
     Label,
     LongText,
     Name,
+    OptionalCode,
     OptionalName,
     OptionalPhone,
     OptionalPlace,
@@ -26,6 +27,7 @@ from callmodel.fields import (
     Text,
     Title,
 )
+from crm.domain import messages as msg
 from crm.domain.access import Role
 
 
@@ -46,6 +48,17 @@ class RegistrationIn(BaseModel):
     about_sms: bool = Field(False, description="咨询部门短信")
     all_channels_tried: bool = Field(False, description="投诉人已穷尽各渠道，仅做安抚")
     abnormal: Literal["fraud", "harassment"] | None = Field(None, description="异常来电：诈骗/骚扰")
+    repair_category: OptionalCode = Field(
+        None, description="求助报修类别（路灯、供水、井盖…），同一地点同类重复报修提醒领导回访"
+    )
+
+    @model_validator(mode="after")
+    def _emergency_has_a_location(self) -> RegistrationIn:
+        """docs/hotline-rules.md, Emergency: record the caller's contact and the incident
+        location; the API asks for the location as the console and the emergency archive do."""
+        if self.call_type is CallType.EMERGENCY and self.location is None:
+            raise ValueError(msg.EMERGENCY_LOCATION_REQUIRED)
+        return self
 
 
 class DispatchIn(BaseModel):
@@ -144,6 +157,8 @@ class OrderOut(BaseModel):
     result: str | None
     taken_by: str
     work_orders: list[WorkOrderOut]
+    repair_category: str | None = None
+    repeat_repair_of: str | None = Field(None, description="重复报修：所重复的原定单号")
 
 
 class RepeatOut(BaseModel):

@@ -21,11 +21,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from callmodel.calltypes import CallType, TicketStatus
+from callmodel.phones import mask_phone
 from crm import audit
 from crm.domain.access import OrderVisibility, Viewer, can_read, read_must_be_audited
 from crm.domain.call_outcomes import CallOutcome
 from crm.domain.deadlines import rule_for
-from crm.domain.phones import mask_phone
 from crm.domain.workcalendar import CHINA_TZ, to_china
 from crm.models.calls import Call, Ticket
 from crm.models.workorders import Caller, ReturnVisit, TicketDetail, Unit, UnitReply, WorkOrder
@@ -263,6 +263,22 @@ def _talk_share(type_key: str) -> float | None:
     return talk.share if talk is not None else None
 
 
+def _repeats_a_repair(ticket: Ticket, detail: TicketDetail | None, orders: list[WorkOrder]) -> bool:
+    """docs/hotline-rules.md, "Figures a supervisor is judged on": the same repair twice in a
+    short period. Either the caller rang again and the order went out again (重派), or a new
+    help request of the same category at the same place followed the first one's close
+    (重复报修, crm/domain/repairs.py)."""
+    if detail is None:
+        return False
+    if detail.repeat_repair_of is not None:
+        return True
+    return (
+        ticket.previous_ticket_id is not None
+        and bool(orders)
+        and any(n.startswith("重派") for n in detail.notes)
+    )
+
+
 def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
@@ -276,7 +292,8 @@ def figures(
     has no type or unit until registered); resolution rate and satisfaction (4 or 5 of 5) from
     return visits; on-time reply rate = work orders replied by their feedback limit / work orders
     whose limit has passed or that were replied; repeat-repair rate = tickets that re-dispatch an
-    earlier order / tickets; talk-within-target rate = answered calls whose talk time is within
+    earlier order or repeat a repair fixed within the repeat period / tickets;
+    talk-within-target rate = answered calls whose talk time is within
     their type's target (e.g. 2 min for a consultation), to compare with the required share
     (80 %), given per type as ``talk_target_share``.
     """
@@ -314,12 +331,7 @@ def figures(
             if talk is not None and seconds is not None:
                 a.talks += 1
                 a.talks_within_target += seconds <= talk.within_minutes * 60
-            a.redispatches += (
-                ticket.previous_ticket_id is not None
-                and bool(orders)
-                and detail is not None
-                and any(n.startswith("重派") for n in detail.notes)
-            )
+            a.redispatches += _repeats_a_repair(ticket, detail, orders)
             for v in visits:
                 a.visits += 1
                 a.resolved += v.resolved

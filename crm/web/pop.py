@@ -1,7 +1,8 @@
 """What a screen pop shows: built once per ringing call from the capabilities' services, then
 redacted per user. Never writes. The caller's earlier tickets, an open order (a chase warning:
 no new dispatch before the deadline), knowledge-base answers and special lines that fit the IVR
-choice.
+choice. The caller's home area (归属地) and line type come with the number: a mobile's
+province and city, a fixed line's city, so the agent can ask the right questions.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from callmodel.calltypes import CallType
+from callmodel.phones import caller_facts
 from crm.directory.services import special_lines_for
 from crm.domain.moments import iso
 from crm.knowledge.services import kb_for
@@ -32,6 +34,7 @@ def build_pop(session: Session, call: Call, menu: Menu | None = None) -> dict[st
         "ticket_id": ticket.id,
         "ticket": ticket.number,
         "caller_number": call.caller_number,
+        **caller_facts(call.caller_number),
         "started_at": iso(call.started_at),
         "ivr_choice": call.ivr_choice or queue_label,
         "ivr_path": call.ivr_path,

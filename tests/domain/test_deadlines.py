@@ -303,3 +303,41 @@ def test_property_every_due_time_after_the_call_and_monotone(
     rule = rule_for(call_type)
     if rule.reply_limit is not None and rule.reply_limit.working and d_early.reply_due:
         assert is_working_day(d_early.reply_due.date())
+
+
+@pytest.mark.parametrize(
+    ("call_type", "front_desk"),
+    [
+        (C, at(9, 30, 14)),  # consultation: front-desk handling 4 h
+        (HE, None),
+        (EM, None),
+        (CO, None),
+        (RE, None),
+        (SU, None),
+        (PR, None),
+        (IN, None),
+    ],
+)
+def test_front_desk_limit_only_for_consultations(
+    call_type: CallType, front_desk: datetime | None
+) -> None:
+    d = compute_deadlines(call_type, CALLED)
+    assert d.front_desk_due == front_desk
+    assert ("front_desk" in d.items()) is (front_desk is not None)
+
+
+@pytest.mark.parametrize(
+    ("status", "now", "expected"),
+    [
+        (TicketStatus.REGISTERED, at(9, 30, 14), []),
+        (TicketStatus.REGISTERED, at(9, 30, 14, 1), ["front_desk"]),
+        (TicketStatus.ANSWERED, at(9, 30, 15), []),  # answered from the knowledge base
+        (TicketStatus.DISPATCHED, at(9, 30, 15), []),  # handed to a unit in time or late
+        (TicketStatus.DISPATCHED, at(10, 2, 7), ["unit_feedback"]),
+        (TicketStatus.DISPATCHED, at(10, 2, 11), ["reply", "unit_feedback"]),
+    ],
+)
+def test_overdue_stages_of_a_consultation(
+    status: TicketStatus, now: datetime, expected: list[str]
+) -> None:
+    assert sorted(overdue_stages(compute_deadlines(C, CALLED), status, now)) == expected

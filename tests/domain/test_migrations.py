@@ -92,3 +92,65 @@ def test_the_migrated_schema_is_the_models_metadata(db_url: str) -> None:
     tables = [d for d in tables if not d[1].name.startswith("kb_fts")]
     assert tables == []
     assert {"web_credentials", "config_versions"} <= set(crm.models.Base.metadata.tables)
+
+
+def test_caller_numbers_are_rekeyed_and_one_caller_is_merged(db_url: str) -> None:
+    """ph01: rows stored by the old normaliser (+864716250000 kept as 4716250000,
+    8613812345678 kept as it came) take the one key; two register rows of one caller merge."""
+    from sqlalchemy import text
+
+    command.downgrade(alembic_config(db_url), "auth01")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        for i, number in enumerate(["4716250000", "8613812345678", "138****5678"], start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO calls (id, uniqueid, caller_number, started_at, ivr_path,"
+                    " urgent_words, ivr_fallback, transferred_to_110, outcome, recording_failed)"
+                    " VALUES (:i, :u, :n, '2026-11-28 01:00:00', '[]', '[]', false, false,"
+                    " 'answered', false)"
+                ),
+                {"i": i, "u": f"1.{i}", "n": number},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (id, number, caller_number, created_at, status, call_id,"
+                    " callback_needed) VALUES (:i, :t, :n, '2026-11-28 01:00:00', 'registered',"
+                    " :i, false)"
+                ),
+                {"i": i, "t": f"20261128-000{i}", "n": number},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO callers (id, number, name, address, created_at) VALUES"
+                " (1, '4716250000', NULL, '新华大街1号', '2026-11-01'),"
+                " (2, '04716250000', '王女士', NULL, '2026-11-02')"
+            )
+        )
+        for ticket_id, caller_id in ((1, 1), (2, 2)):
+            conn.execute(
+                text(
+                    "INSERT INTO ticket_details (ticket_id, caller_id, requested_type, call_type,"
+                    " question, contact_number, forwardable, reply_requested, confidential,"
+                    " taken_by, rules, notes, tell_caller, simple, called_at,"
+                    " deadlines_provisional, overdue, updated_at) VALUES (:t, :c, 'help',"
+                    " 'help', '', :n, true, false, false,"
+                    " 'a1', '[]', '[]', '[]', false, '2026-11-28 01:00:00', false, '[]',"
+                    " '2026-11-28 01:00:00')"
+                ),
+                {"t": ticket_id, "c": caller_id, "n": "+864716250000"},
+            )
+    engine.dispose()
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        calls = conn.execute(text("SELECT caller_number FROM calls ORDER BY id")).scalars().all()
+        tickets = (
+            conn.execute(text("SELECT caller_number FROM tickets ORDER BY id")).scalars().all()
+        )
+        callers = conn.execute(text("SELECT id, number, name, address FROM callers")).all()
+        details = conn.execute(text("SELECT caller_id, contact_number FROM ticket_details")).all()
+    engine.dispose()
+    assert calls == ["04716250000", "13812345678", "138****5678"] == list(tickets)
+    assert callers == [(2, "04716250000", "王女士", "新华大街1号")]
+    assert details == [(2, "04716250000"), (2, "04716250000")]

@@ -112,3 +112,20 @@ def test_overdue_report_alerts_the_hotline_leader_not_the_shift_leader(db: Sessi
     assert [e.stage for e in scan(db, cn(10, 21))] == ["reply"]  # 10 working days: Oct 20
     overdue = db.scalars(select(Alert).where(Alert.kind == "overdue")).all()
     assert [a.audience for a in overdue] == ["hotline_leader"]
+
+
+@pytest.mark.parametrize(
+    ("now", "stages"),
+    [
+        (cn(9, 30, 14), []),
+        (cn(9, 30, 14, 1), ["front_desk"]),  # front-desk handling 4 h
+    ],
+)
+def test_a_consultation_left_at_the_front_desk_is_flagged(
+    db: Session, now: datetime, stages: list[str]
+) -> None:
+    t = new_ticket(db, "13800000030", cn(9, 30, 10))
+    orders.register_ticket(db, t.id, RegistrationForm(CallType.CONSULTATION, "落户政策"), AGENT)
+    assert sorted(e.stage for e in scan(db, now)) == stages
+    messages = [a.message for a in db.scalars(select(Alert).where(Alert.kind == "overdue"))]
+    assert all("前台办理已超时" in m for m in messages) and len(messages) == len(stages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import uuid
 from datetime import UTC, datetime
 
 import httpx
@@ -253,3 +254,21 @@ def test_a_restarted_asterisk_gets_its_queue_members_back_from_the_crm(agents: H
     assert finished(caller) == 0 and finished(phone) == 0, "members were not restored"
     call = agents.wait_for_call(number, ended)
     assert call["agent_interface"] == f"PJSIP/{AGENT_TWO}"
+
+
+def test_one_caller_presenting_two_forms_of_the_number_is_one_caller(agents: Hotline):
+    """Issue 13: +864716250000 and 0471-6250000 are one caller, so the second call links to
+    the first (repeat caller); the call carries the number's home area and line type."""
+    local = "6" + str(uuid.uuid4().int)[:6]
+    _, first = agents.call(keys="4", hold_ms=3000, caller=f"+86471{local}")
+    assert finished(first) == 0, first.output()
+    call = agents.wait_for_call(f"0471-{local}", ended)
+    assert call["caller_number"] == f"0471{local}" == call["ticket"]["caller_number"]
+    assert (call["caller_area"], call["caller_line"]) == ("内蒙古呼和浩特市", "fixed")
+    _, second = agents.call(keys="4", hold_ms=3000, caller=f"0471{local}")
+    assert finished(second) == 0, second.output()
+    again = agents.wait_for_call(
+        f"+86 471 {local}", lambda c: ended(c) and c["uniqueid"] != call["uniqueid"]
+    )
+    assert again["caller_number"] == f"0471{local}"
+    assert again["ticket"]["previous_ticket"] == call["ticket"]["number"]

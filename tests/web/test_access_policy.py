@@ -624,3 +624,17 @@ def test_a_unit_refused_anothers_order_is_not_told_of_reports(
     assert "举报" not in refused.text
     report = app.get(f"/api/orders/{calls.report_id}")
     assert report.status_code == 403 and "举报" in report.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "written", ["+86 138 0000 2222", "8613800002222", "13800002222", "0000222"]
+)
+def test_a_recording_is_found_by_its_number_in_any_form(
+    app: TestClient, calls: Calls, written: str
+) -> None:
+    with db.transaction(app.app.state.sessions) as session:
+        call = session.scalars(select(Call).where(Call.uniqueid == calls.plain_uid)).one()
+        call.recording_path = f"/rec/{calls.plain_uid}.wav"
+    sign_in(app, "qc1")
+    found = app.get("/web/api/recordings", params={"number": written}).json()
+    assert [r["uniqueid"] for r in found] == [calls.plain_uid], written
