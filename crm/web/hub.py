@@ -37,6 +37,7 @@ from crm.notifications import (
     CallApplied,
     CallbackRecorded,
     CallObserved,
+    OrderChanged,
     ScheduleChanged,
 )
 from crm.orders.overdue import OverdueEvent
@@ -46,6 +47,7 @@ from crm.web.pop import build_pop
 log = logging.getLogger(__name__)
 
 WALLBOARD_ROLES = (Role.SUPERVISOR, Role.SHIFT_LEADER, Role.HOTLINE_LEADER)
+ORDER_ROLES = (Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)
 # The applied call events that change the wallboard's figures.
 WALLBOARD_KINDS = {
     "call_started", "call_routed", "queue_joined", "agent_ringing", "agent_answered",
@@ -105,7 +107,14 @@ class Hub:
             self.task = asyncio.create_task(self._run(), name="web-hub")
 
     async def _run(self) -> None:
-        kinds = (CallApplied, CallbackRecorded, AgentStateChanged, OverdueEvent, ScheduleChanged)
+        kinds = (
+            CallApplied,
+            CallbackRecorded,
+            AgentStateChanged,
+            OverdueEvent,
+            ScheduleChanged,
+            OrderChanged,
+        )
         async with self.state.notifier.subscribe(*kinds) as queue:
             while True:
                 message = await queue.get()
@@ -120,6 +129,10 @@ class Hub:
         if isinstance(message, CallbackRecorded):
             self.broadcast({"type": "callbacks"}, Role.AGENT, Role.SHIFT_LEADER)
             return
+        if isinstance(message, OrderChanged | OverdueEvent):
+            # The leaders' queues reload themselves (the frame names no content: a report's
+            # number and text stay with who may read them, and the list answers per viewer).
+            self.broadcast({"type": "orders"}, *ORDER_ROLES)
         if isinstance(message, CallApplied):
             event = message.event
             if isinstance(event, AgentRinging):
