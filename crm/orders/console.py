@@ -7,6 +7,7 @@ readers, sealed (no content) in lists; opening one is the audited read, as in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -122,7 +123,8 @@ def _matches(row: dict[str, Any], q: str) -> bool:
     return any(needle in str(f).casefold() for f in fields if f)
 
 
-SORTS = {
+# The table's sort keys: the most overdue first, then the nearest deadline.
+SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "due": lambda r: (
         -r["late_seconds"],
         min((d["seconds_left"] for d in r["deadlines"].values()), default=1 << 40),
