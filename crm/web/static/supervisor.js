@@ -93,6 +93,9 @@ async function loadFigures() {
     el("td", {}, r.label), el("td", {}, r.calls), el("td", {}, r.tickets),
     ...RATES.map((k) => el("td", { "data-rate": k }, r[k] == null ? "—" : `${scale(r[k])}%`))))
     : [el("tr", {}, el("td", { colspan: RATES.length + 3, class: "muted" }, T.no_figures))]));
+  // A trend shows every day of the period, the days without calls as gaps.
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const points = by === "day" ? Array.from({ length: days }, (_, i) => byKey.get(hotlineDay(days - 1 - i)) || { label: hotlineDay(days - 1 - i) }) : rows;
   const box = $("#fig-chart");
   if (!window.echarts) { msgBox.textContent = T.chart_unavailable; box.hidden = true; return; }
   CHART ||= echarts.init(box, null, { renderer: "canvas" });
@@ -100,9 +103,9 @@ async function loadFigures() {
     tooltip: { trigger: "axis", valueFormatter: (v) => v == null ? "—" : `${v}%` },
     legend: { top: 0, data: RATES.map((k) => T[k]) },
     grid: { left: 48, right: 20, top: 40, bottom: 40 },
-    xAxis: { type: "category", data: rows.map((r) => r.label) },
+    xAxis: { type: "category", data: points.map((r) => r.label) },
     yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-    series: RATES.map((k) => ({ name: T[k], type: by === "day" && rows.length > 1 ? "line" : "bar", connectNulls: true, data: rows.map((r) => scale(r[k])) })),
+    series: RATES.map((k) => ({ name: T[k], type: by === "day" && days > 1 ? "line" : "bar", connectNulls: false, data: points.map((r) => scale(r[k])) })),
   }, true);
   box.dataset.drawn = String(rows.length);
 }
