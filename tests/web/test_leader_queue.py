@@ -210,6 +210,31 @@ def test_new_orders_appear_without_a_click(hotline: Hotline, city, console):  # 
     assert dialogs == []
 
 
+def test_a_dispatch_in_one_console_is_pushed_to_another(city, console):  # type: ignore[no-untyped-def]
+    """The WebSocket push, not the poll: the other console redraws within a few seconds, well
+    before its next 10 s poll."""
+    other, _ = open_queue(console)  # opened first: the watcher's poll is 10 s away at the end
+    watcher, dialogs = open_queue(console)
+    search(watcher, f"{MARK}5号 ")
+    assert shown(watcher) == 1
+    ticket_id = watcher.evaluate(
+        "q => fetch('/web/api/leader/table?view=dispatch&q=' + encodeURIComponent(q))"
+        ".then(r => r.json()).then(t => t.rows[0].ticket_id)",
+        f"{MARK}5号",
+    )
+    status = other.evaluate(
+        "([id, unit]) => fetch(`/web/api/leader/orders/${id}/dispatch`, {method: 'POST',"
+        " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({unit_id: unit})})"
+        ".then(r => r.status)",
+        [ticket_id, city["unit"]],
+    )
+    assert status == 200
+    watcher.wait_for_function(
+        "() => document.querySelector('#orders-count').dataset.total === '0'", timeout=4000
+    )
+    assert dialogs == []
+
+
 def test_a_sealed_report_stays_sealed_in_search(city, console):  # type: ignore[no-untyped-def]
     page, dialogs = open_queue(console, "boss1")
     search(page, SECRET)
