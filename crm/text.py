@@ -125,6 +125,56 @@ T: dict[str, str] = {
     "listen": "监听",
     "answered_by": "单位接听人",
     "unit_reply": "单位答复内容",
+    # 值班长's queue: paging, filters, dispatch and re-dispatch feedback.
+    "choose_unit": "请选择承办单位",
+    "choose_unit_first": "请先选择承办单位再派单",
+    "non_member": "非成员单位",
+    "dispatched_to": "已派单：工单编号 {work_order}，定单 {number}，承办单位 {unit}",
+    "redispatch_reason": "重新派单原因（必填）",
+    "redispatch_reason_missing": "请填写重新派单的原因",
+    "redispatch_confirm": "确认将定单 {number} 重新派单？将新建定单关联原单并下派原承办单位。",
+    "redispatch_ok": "确认重新派单",
+    "redispatched": "已重新派单：新定单 {number}（原定单 {previous}）",
+    "cancel": "取消",
+    "all": "全部",
+    "overdue_only": "已超期",
+    "not_overdue": "未超期",
+    "search_orders": "定单号 / 号码 / 内容",
+    "search": "搜索",
+    "reset": "重置",
+    "total_n": "共 {n} 条",
+    "page_n": "第 {page} / {pages} 页",
+    "prev_page": "上一页",
+    "next_page": "下一页",
+    "no_orders": "没有符合条件的定单",
+    "orders_updated": "定单有更新，点击刷新",
+    "refresh": "刷新",
+    "time_left_of": "剩余 {span}（{stage}）",
+    "overdue_of": "已超期 {span}（{stage}）",
+    "days": "天",
+    "truncated": "仅显示最紧急的 {n} 条",
+    "unit_col": "承办单位",
+    # 质检 wallboard and figures.
+    "state_talking": "通话中",
+    "state_ringing": "振铃",
+    "figures": "统计指标",
+    "period": "统计周期",
+    "period_today": "今天",
+    "period_7": "近7天",
+    "period_30": "近30天",
+    "group_by": "分组",
+    "by_day": "按日",
+    "by_type": "按类型",
+    "by_unit": "按单位",
+    "answer_rate": "接听率",
+    "resolution_rate": "解决率",
+    "satisfaction": "满意度",
+    "on_time_reply_rate": "按时反馈率",
+    "repeat_repair_rate": "重复报修率",
+    "no_figures": "该周期暂无数据",
+    "calls_n": "来电数",
+    "tickets_n": "定单数",
+    "chart_unavailable": "图表组件未能加载，以下为数据表",
     "ivr_menu": "语音导航菜单",
     "save_apply": "校验并生效",
     "versions": "历史版本",
@@ -160,8 +210,21 @@ ROLE_NAMES: dict[str, str] = {role.value: label for role, label in ROLE_LABELS.i
 ROLE_NAMES[Role.SUPERVISOR.value] = "质检"
 CALL_TYPE_NAMES: dict[str, str] = {t.value: label for t, label in CALL_TYPE_LABELS.items()}
 STATUS_NAMES: dict[str, str] = {s.value: label for s, label in TICKET_STATUS_LABELS.items()}
+# The stages of an order's deadlines, as the shift leader reads which one is late.
+STAGE_NAMES: dict[str, str] = {
+    "dispatch": "派单",
+    "unit_feedback": "单位反馈",
+    "reply": "答复来电人",
+    "archive": "归档",
+}
 
 
 def bundle() -> dict[str, object]:
     """What the browser gets as ``window.T``."""
-    return {**T, "roles_map": ROLE_NAMES, "types": CALL_TYPE_NAMES, "statuses": STATUS_NAMES}
+    return {
+        **T,
+        "roles_map": ROLE_NAMES,
+        "types": CALL_TYPE_NAMES,
+        "statuses": STATUS_NAMES,
+        "stages": STAGE_NAMES,
+    }

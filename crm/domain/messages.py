@@ -31,6 +31,7 @@ COMFORT_ONLY = "您反映的问题已通过各渠道处理，我们理解您的�
 
 # Notes recorded on orders.
 CHASE_NOTE = "催单：定单{number}"
+REDISPATCH_REASON = "值班长重新派单，原因：{reason}"
 INVALID_NON_MEMBER = "所涉单位“{unit}”既非热线成员单位也非政府部门，按无效（其他）登记。"
 INVALID_NON_MEMBER_GOVERNMENT = "所涉单位“{unit}”为非成员政府部门，登记后归档。"
 EMERGENCY_DISPATCHED = "紧急求助未能转110，按紧急工单下派，已报热线负责人。"

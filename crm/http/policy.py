@@ -161,6 +161,7 @@ POLICY: dict[Key, Rule] = {
     # 值班长.
     ("GET", "/web/api/leader/orders"): console(LEADER_CONSOLE),
     ("GET", "/web/api/leader/orders/{ticket_id}"): console(LEADER_CONSOLE),
+    ("GET", "/web/api/leader/table"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/dispatch"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/redispatch"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/reply"): console(LEADER_CONSOLE),

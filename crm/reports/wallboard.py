@@ -10,13 +10,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from callmodel import dialplan
 from callmodel.calltypes import TicketStatus
 from crm.domain import messages as msg
 from crm.domain.access import Role
 from crm.domain.workcalendar import CHINA_TZ, next_year_unpublished
 from crm.models import Alert, Call
+from crm.models.accounts import WebCredential
 from crm.models.calls import Ticket
-from crm.models.workorders import TicketDetail
+from crm.models.workorders import StaffUser, TicketDetail
 
 SERVICE_LEVEL_SECONDS = 20  # answered within 20 s of queueing counts as in service level
 
@@ -38,6 +40,28 @@ def calendar_warning(state: Any) -> str | None:
     return msg.NEXT_YEAR_SCHEDULE_MISSING.format(year=today.year + 1)
 
 
+def _aware(moment: datetime) -> datetime:
+    """A stored moment may come back without its zone (UTC); the wallboard subtracts aware
+    times."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _on_phone(calls: list[Call]) -> dict[str, tuple[str, datetime]]:
+    """Each extension's current call: talking since the answer, or ringing since it was
+    called. The consoles count the time from these moments, so a call's timer ticks without
+    waiting for the next event."""
+    out: dict[str, tuple[str, datetime]] = {}
+    for call in calls:
+        if call.ended_at is not None or not call.agent_interface:
+            continue
+        extension = call.agent_interface.split("/", 1)[-1]
+        if call.answered_at is not None:
+            out[extension] = ("talking", _aware(call.answered_at))
+        elif call.agent_called_at is not None and extension not in out:
+            out[extension] = ("ringing", _aware(call.agent_called_at))
+    return out
+
+
 def wallboard(state: Any) -> dict[str, Any]:
     """Figures of today (local day) and of this moment, per queue and in total."""
     now = datetime.now(UTC)
@@ -53,6 +77,14 @@ def wallboard(state: Any) -> dict[str, Any]:
                 .limit(20)
             )
         ]
+        # The person who answers on each desk phone (their account's extension), by name.
+        people = dict(
+            session.execute(
+                select(WebCredential.agent_extension, StaffUser.display_name)
+                .join(StaffUser, StaffUser.id == WebCredential.user_id)
+                .where(WebCredential.agent_extension.is_not(None), StaffUser.active.is_(True))
+            ).all()
+        )
         calls = list(
             session.scalars(select(Call).where(Call.started_at >= since - timedelta(hours=1)))
         )
@@ -82,15 +114,18 @@ def wallboard(state: Any) -> dict[str, Any]:
             },
         )
 
+    oldest: dict[str, datetime] = {}
     for call in calls:
         if call.queue is None:
             continue
-        row = q(call.queue)
+        # Asterisk names the queue hotline-general, the menu general: one row, the menu's label.
+        row = q(dialplan.menu_queue(call.queue))
         if call.outcome == "queued" and call.ended_at is None and call.queued_at:
             row["waiting"] += 1
-            row["longest_wait"] = max(
-                row["longest_wait"], int((now - call.queued_at).total_seconds())
-            )
+            queued_at = _aware(call.queued_at)
+            row["longest_wait"] = max(row["longest_wait"], int((now - queued_at).total_seconds()))
+            if row["queue"] not in oldest or queued_at < oldest[row["queue"]]:
+                oldest[row["queue"]] = queued_at
         if call.started_at < since:
             continue
         if call.outcome == "answered":
@@ -112,19 +147,33 @@ def wallboard(state: Any) -> dict[str, Any]:
         for key in ("waiting", "answered", "abandoned", "in_sl"):
             total[key] += row[key]
         total["longest_wait"] = max(total["longest_wait"], row["longest_wait"])
+    for row in queues.values():
+        row["oldest_queued_at"] = (
+            oldest[row["queue"]].isoformat() if row["queue"] in oldest else None
+        )
+    total["oldest_queued_at"] = min(oldest.values()).isoformat() if oldest else None
     for row in [*queues.values(), total]:
         offered = row["answered"] + row["abandoned"]
         row["service_level"] = round(100 * row["in_sl"] / offered, 1) if offered else None
     states = {s.extension: s for s in state.agents.states()}
-    agents = [
-        {
-            "extension": a.extension,
-            "name": a.name,
-            "queues": list(states[a.extension].queues or []) if a.extension in states else [],
-            "paused": bool(a.extension in states and states[a.extension].paused),
-        }
-        for a in state.settings.agents
-    ]
+    on_phone = _on_phone(calls)
+    agents = []
+    for a in state.settings.agents:
+        signed = states.get(a.extension)
+        phone, since_at = on_phone.get(a.extension, (None, None))
+        agents.append(
+            {
+                "extension": a.extension,
+                "name": people.get(a.extension) or a.name,
+                "phone_name": a.name,
+                "queues": list(signed.queues or []) if signed else [],
+                "paused": bool(signed and signed.paused),
+                "pause_reason": signed.pause_reason if signed else None,
+                # ringing | talking | None: what the desk phone is doing now
+                "call_state": phone,
+                "call_since": since_at.isoformat() if since_at else None,
+            }
+        )
     return {
         "at": now.isoformat(),
         "queues": sorted(queues.values(), key=lambda r: r["queue"]),

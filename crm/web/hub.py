@@ -38,6 +38,7 @@ from crm.notifications import (
     CallApplied,
     CallbackRecorded,
     CallObserved,
+    OrderChanged,
     PlanAlerted,
     ScheduleChanged,
 )
@@ -48,6 +49,7 @@ from crm.web.pop import build_pop
 log = logging.getLogger(__name__)
 
 WALLBOARD_ROLES = (Role.SUPERVISOR, Role.SHIFT_LEADER, Role.HOTLINE_LEADER)
+ORDER_ROLES = (Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER)
 # The applied call events that change the wallboard's figures.
 WALLBOARD_KINDS = {
     "call_started", "call_routed", "queue_joined", "agent_ringing", "agent_answered",
@@ -114,6 +116,7 @@ class Hub:
             OverdueEvent,
             ScheduleChanged,
             PlanAlerted,
+            OrderChanged,
         )
         async with self.state.notifier.subscribe(*kinds) as queue:
             while True:
@@ -132,6 +135,10 @@ class Hub:
         if isinstance(message, PlanAlerted):
             await self._plan_alerts(message.ticket_id)
             return
+        if isinstance(message, OrderChanged | OverdueEvent):
+            # The leaders' queues reload themselves (the frame names no content: a report's
+            # number and text stay with who may read them, and the list answers per viewer).
+            self.broadcast({"type": "orders"}, *ORDER_ROLES)
         if isinstance(message, CallApplied):
             event = message.event
             if isinstance(event, AgentRinging):

@@ -87,7 +87,11 @@ def test_simple_order_from_registration_to_the_units_answer(app: TestClient):
         json={"content": "已联系，明日上门", "answered_by": "王科长"},
     )
     assert reply.status_code == 200 and reply.json()["status"] == "replied"
-    again = app.post(f"/web/api/leader/orders/{ticket_id}/redispatch").json()
+    refused = app.post(f"/web/api/leader/orders/{ticket_id}/redispatch", json={"reason": ""})
+    assert refused.status_code == 422  # a reason is required
+    again = app.post(
+        f"/web/api/leader/orders/{ticket_id}/redispatch", json={"reason": "来电人对结果不满意"}
+    ).json()
     assert again["number"] != "20261128-0009"
 
 

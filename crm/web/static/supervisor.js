@@ -6,29 +6,121 @@ function tile(key, value, alarm) {
   return el("div", { class: alarm ? "tile alarm" : "tile", "data-k": key }, el("div", { class: "v" }, String(value ?? "—")), el("div", { class: "k" }, T[key]));
 }
 
+// The board as last pushed, and how far the browser's clock is from the server's: the waits
+// and talk times tick here every second from the moments the server gave, so they grow while a
+// caller waits even when no event arrives.
+let BOARD = null, SKEW_MS = 0;
+const since = (iso) => iso ? Math.max(0, Math.floor((Date.now() - SKEW_MS - Date.parse(iso)) / 1000)) : null;
+const waitOf = (row) => row.oldest_queued_at ? Math.max(row.longest_wait, since(row.oldest_queued_at)) : row.longest_wait;
+
+function agentState(a) {
+  if (a.call_state === "talking") return ["talking", T.state_talking];
+  if (a.call_state === "ringing") return ["ringing", T.state_ringing];
+  if (!a.queues.length) return ["", T.state_out];
+  if (a.paused) return ["paused", a.pause_reason ? `${T.state_paused}（${a.pause_reason}）` : T.state_paused];
+  return ["on", T.state_ready];
+}
+
 function drawBoard(board) {
+  BOARD = board;
+  SKEW_MS = Date.now() - Date.parse(board.at);
   const t = board.total;
+  const longest = waitOf(t);
   $("#tiles").replaceChildren(
     tile("waiting_callers", t.waiting, t.waiting > 0),
-    tile("longest_wait", fmtSecs(t.longest_wait), t.longest_wait > 20),
+    tile("longest_wait", fmtSecs(longest), longest > 20),
     tile("answered", t.answered),
     tile("abandoned", t.abandoned, t.abandoned > 0),
     tile("service_level", t.service_level == null ? "—" : t.service_level + "%"),
     tile("overdue_orders", board.overdue_orders, board.overdue_orders > 0),
   );
-  $("#board-queues").replaceChildren(...board.queues.map((q) => el("tr", {},
-    el("td", {}, q.label || q.queue), el("td", {}, q.waiting), el("td", {}, fmtSecs(q.longest_wait)),
+  $("#tiles [data-k=longest_wait] .v").dataset.tick = "total";
+  $("#board-queues").replaceChildren(...board.queues.map((q, i) => el("tr", { "data-queue": q.queue },
+    el("td", {}, q.label || q.queue), el("td", {}, q.waiting), el("td", { "data-tick": `queue-${i}` }, fmtSecs(waitOf(q))),
     el("td", {}, q.answered), el("td", {}, q.abandoned), el("td", {}, q.service_level == null ? "—" : q.service_level + "%"))));
-  $("#board-agents").replaceChildren(...board.agents.map((a) => el("span", { class: a.queues.length && !a.paused ? "chip on" : "chip" },
-    `${a.extension} ${!a.queues.length ? T.state_out : a.paused ? T.state_paused : T.state_ready} `,
-    el("button", { class: "link", "data-listen": a.extension, onclick: async () => {
-      try { await api("POST", `/web/api/listen/${a.extension}`); } catch (e) { alert(e.message); }
-    } }, T.listen))));
+  $("#board-agents").replaceChildren(...board.agents.map((a) => {
+    const [kind, label] = agentState(a);
+    const status = el("span", { class: "chip-state" }, label);
+    const timer = el("span", { class: "timer", "data-since": a.call_since || "" }, a.call_since ? " " + fmtSecs(since(a.call_since)) : "");
+    const note = el("span", { class: "listen-msg error" });
+    return el("span", { class: `chip ${kind}`, "data-extension": a.extension, "data-state": a.call_state || kind || "out" },
+      `${a.name || ""} ${a.extension} `, status, timer, " ",
+      el("button", { class: "link", "data-listen": a.extension, onclick: async () => {
+        note.textContent = "";
+        try { await api("POST", `/web/api/listen/${a.extension}`); } catch (e) { note.textContent = e.message; }
+      } }, T.listen), note);
+  }));
   // From 1 November, while next year's holiday schedule is missing (deadlines counted 预计).
   const calendar = board.calendar_warning ? [el("li", { class: "alarm", "data-kind": "calendar" }, board.calendar_warning)] : [];
   $("#board-alerts").replaceChildren(...calendar, ...(board.alerts || []).map((a) =>
     el("li", { class: "alarm", "data-kind": a.kind }, fmtTime(a.at), " ", a.message)));
   $("#board-at").textContent = fmtTime(board.at);
+}
+
+function tick() {
+  if (!BOARD) return;
+  const longest = $("#tiles [data-tick=total]");
+  if (longest) {
+    const s = waitOf(BOARD.total);
+    longest.textContent = fmtSecs(s);
+    longest.closest(".tile").classList.toggle("alarm", s > 20);
+  }
+  BOARD.queues.forEach((q, i) => { const cell = $(`#board-queues [data-tick="queue-${i}"]`); if (cell) cell.textContent = fmtSecs(waitOf(q)); });
+  for (const span of document.querySelectorAll("#board-agents .timer[data-since]")) {
+    if (span.dataset.since) span.textContent = " " + fmtSecs(since(span.dataset.since));
+  }
+}
+
+// 统计指标 (/api/figures): the five rates a supervisor is judged on, over a chosen period, as a
+// chart drawn by the ECharts copy the hotline serves itself (crm/web/static/vendor/echarts:
+// hotline intranets reach no CDN), and as a table, which also stands in if the chart cannot load.
+const RATES = ["answer_rate", "resolution_rate", "satisfaction", "on_time_reply_rate", "repeat_repair_rate"];
+let CHART = null;
+const hotlineDay = (offsetDays) => new Intl.DateTimeFormat("en-CA", { timeZone: HOTLINE_ZONE }).format(new Date(Date.now() - offsetDays * 86400000));
+
+async function loadFigures() {
+  const days = Number($("#fig-period").value);
+  const by = $("#fig-by").value;
+  const params = new URLSearchParams({ start: hotlineDay(days - 1), end: hotlineDay(0), by });
+  const msgBox = $("#fig-msg");
+  msgBox.textContent = "";
+  let rows;
+  try { rows = await api("GET", `/api/figures?${params}`); }
+  catch (e) { msgBox.textContent = e.message; return; }
+  const pct = (v) => v == null ? null : Math.round(v * 1000) / 10;
+  const scale = pct;  // the API gives fractions (0.925); people read 92.5%
+  $("#fig-rows").replaceChildren(...(rows.length ? rows.map((r) => el("tr", { "data-key": r.key },
+    el("td", {}, r.label), el("td", {}, r.calls), el("td", {}, r.tickets),
+    ...RATES.map((k) => el("td", { "data-rate": k }, r[k] == null ? "—" : `${scale(r[k])}%`))))
+    : [el("tr", {}, el("td", { colspan: RATES.length + 3, class: "muted" }, T.no_figures))]));
+  // A trend shows every day of the period, the days without calls as gaps.
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const points = by === "day" ? Array.from({ length: days }, (_, i) => byKey.get(hotlineDay(days - 1 - i)) || { label: hotlineDay(days - 1 - i) }) : rows;
+  const box = $("#fig-chart");
+  if (!window.echarts) { msgBox.textContent = T.chart_unavailable; box.hidden = true; return; }
+  CHART ||= echarts.init(box, null, { renderer: "canvas" });
+  CHART.setOption({
+    tooltip: { trigger: "axis", valueFormatter: (v) => v == null ? "—" : `${v}%` },
+    legend: { top: 0, data: RATES.map((k) => T[k]) },
+    grid: { left: 48, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: "category", data: points.map((r) => r.label) },
+    yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+    series: RATES.map((k) => ({ name: T[k], type: by === "day" && days > 1 ? "line" : "bar", connectNulls: false, data: points.map((r) => scale(r[k])) })),
+  }, true);
+  box.dataset.drawn = String(rows.length);
+}
+
+function figuresCard() {
+  const period = el("select", { id: "fig-period", onchange: loadFigures },
+    el("option", { value: "1" }, T.period_today), el("option", { value: "7", selected: "selected" }, T.period_7), el("option", { value: "30" }, T.period_30));
+  const by = el("select", { id: "fig-by", onchange: loadFigures },
+    el("option", { value: "day" }, T.by_day), el("option", { value: "type" }, T.by_type), el("option", { value: "unit" }, T.by_unit));
+  return el("section", { class: "card", id: "figures" },
+    el("h2", {}, T.figures),
+    el("div", { class: "figures-tools" }, el("label", {}, T.period, " ", period), el("label", {}, T.group_by, " ", by), el("span", { class: "error", id: "fig-msg" })),
+    el("div", { class: "figures-chart", id: "fig-chart" }),
+    el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, T.calls_n), el("th", {}, T.tickets_n), ...RATES.map((k) => el("th", {}, T[k])))),
+      el("tbody", { id: "fig-rows" })));
 }
 
 async function search() {
@@ -89,6 +181,7 @@ document.addEventListener("DOMContentLoaded", () => {
       el("div", { class: "tiles", id: "tiles" }),
       el("table", {}, el("thead", {}, el("tr", {}, ...["queue", "waiting_callers", "longest_wait", "answered", "abandoned", "service_level"].map((k) => el("th", {}, T[k])))), el("tbody", { id: "board-queues" })),
       el("div", { class: "chips", id: "board-agents" })),
+    figuresCard(),
     el("div", { class: "two" },
       el("section", { class: "card" },
         el("h2", {}, T.recordings),
@@ -110,5 +203,7 @@ document.addEventListener("DOMContentLoaded", () => {
   );
   $("#player").addEventListener("timeupdate", highlight);
   Live.on("wallboard", ({ board }) => drawBoard(board));
-  search().finally(() => { document.body.dataset.ready = "1"; });
+  setInterval(tick, 1000);
+  window.addEventListener("resize", () => CHART?.resize());
+  Promise.allSettled([search(), loadFigures()]).finally(() => { document.body.dataset.ready = "1"; });
 });
