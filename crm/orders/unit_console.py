@@ -45,6 +45,9 @@ def open_order(ticket_id: Id, request: Request, staff: StaffDep, now: NowDep) ->
     unit_inbox.own_unit(staff.viewer)
     with request.app.state.sessions() as session:
         try:
+            # Refused before anything of the ticket is said (not even that it is unregistered).
+            if not orders.may_read(session, orders.get_ticket(session, ticket_id), staff.viewer):
+                orders.check_read(session, orders.get_ticket(session, ticket_id), staff.viewer)
             ticket, detail = orders.read_ticket(session, ticket_id, staff.viewer)
         except orders.ReadRefused as refused:
             orders.keep_refusal(session, refused)

@@ -100,6 +100,10 @@ def test_a_unit_sees_and_replies_to_its_own_orders_only(app: TestClient):
     assert (
         app.post(f"/web/api/unit/orders/{theirs}/reply", json={"content": "x"}).status_code == 403
     )
+    with db.transaction(app.app.state.sessions) as session:  # type: ignore[attr-defined]
+        bare = new_ticket(session, "13900009999", datetime.now(UTC)).id  # not registered yet
+    unregistered = app.get(f"/web/api/unit/orders/{bare}")
+    assert unregistered.status_code == 403 and unregistered.json()["error"] == NOT_YOUR_UNIT
     bad = app.post(f"/web/api/unit/orders/{mine}/reply", json={"content": ""})
     assert bad.status_code == 422 and bad.json()["error"]
     assert (
