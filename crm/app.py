@@ -45,7 +45,7 @@ from crm.notifications import CallApplied, CallbackRecorded, CallObserved, PlanA
 from crm.notifier import Notifier
 from crm.orders import console as orders_console
 from crm.orders import http as orders_http
-from crm.orders import schedule
+from crm.orders import schedule, unit_console, visit_console
 from crm.orders.overdue import OverdueScheduler, notifier_sink
 from crm.reports import http as reports_http
 from crm.transcription import job_queue, queue_call_transcription
@@ -171,6 +171,8 @@ ROUTERS: list[APIRouter] = [
     accounts_http.router,
     agents_console.router,
     orders_console.router,
+    unit_console.router,
+    visit_console.router,
     callbacks_http.router,
     recordings.router,
     dialplan_editor_http.router,

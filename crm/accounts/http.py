@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from callmodel.fields import Name, OptionalCode
+from callmodel.fields import Id, Name, OptionalCode
 from crm.accounts import throttle, tokens
 from crm.accounts.services import (
     AccountError,
@@ -22,6 +22,7 @@ from crm.domain.access import Role
 from crm.domain.errors import InvalidInput, NotFound, RuleViolation
 from crm.http.deps import NowDep, StaffDep, same_origin
 from crm.http.errors import API_ERRORS
+from crm.models.workorders import Unit
 from crm.security import new_api_token
 
 router = APIRouter(
@@ -38,6 +39,7 @@ class UserIn(BaseModel):
     password: str = Field(min_length=1, max_length=256)
     roles: list[Role] = Field(min_length=1, max_length=len(Role))
     extension: OptionalCode = None
+    unit_id: Id | None = Field(None, description="成员单位账号所属单位")
 
 
 @router.get("/users")
@@ -53,7 +55,11 @@ def create_user(body: UserIn, request: Request, staff: StaffDep) -> dict[str, An
         a.extension for a in request.app.state.settings.agents
     }:
         raise InvalidInput(f"没有分机 {body.extension}")
+    if (Role.UNIT in body.roles) != (body.unit_id is not None):
+        raise InvalidInput("成员单位账号须且只须选择所属单位")
     with request.app.state.sessions() as session:
+        if body.unit_id is not None and session.get(Unit, body.unit_id) is None:
+            raise InvalidInput(f"没有编号为 {body.unit_id} 的单位")
         if username_taken(session, body.username):
             raise RuleViolation(
                 "unique_username", f"工号 {body.username.strip()} 已存在，不能重复创建"
@@ -66,6 +72,7 @@ def create_user(body: UserIn, request: Request, staff: StaffDep) -> dict[str, An
                 body.roles,
                 display_name=body.display_name,
                 extension=body.extension,
+                unit_id=body.unit_id,
                 actor=staff.username,
                 min_score=request.app.state.settings.sign_in.password_min_score,
             )

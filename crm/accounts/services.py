@@ -202,6 +202,7 @@ def set_account(
     *,
     display_name: str | None = None,
     extension: str | None = None,
+    unit_id: int | None = None,
     actor: str = "cli",
     min_score: int = 3,
 ) -> StaffUser:
@@ -223,6 +224,8 @@ def set_account(
         user = StaffUser(username=username, display_name=display_name or username, roles=[])
         session.add(user)
     user.roles = role_values
+    if unit_id is not None:  # a member unit's staff see its orders (crm/orders/unit_inbox.py)
+        user.unit_id = unit_id
     if display_name:
         user.display_name = display_name
     user.active = True

@@ -1,7 +1,9 @@
 """Who may see what: staff roles and the confidentiality of whistle-blowing reports (举报).
 
-Reports go first to the hotline leader and are visible only to the hotline leader and the
-back-office reviewer assigned to the order; every read of one is written to the audit log
+Reports go first to the hotline leader and are visible only to the hotline leader, the
+back-office reviewer assigned to the order and the discipline-inspection or judicial body
+(a unit that ``handles_reports``) it was dispatched to, which replies to the caller directly
+(docs/hotline-rules.md, "Whistle-blowing report"); every read of one is written to the audit log
 (``read_must_be_audited``). Callers' identities are masked for everyone who does not handle the
 order (``may_see_caller``). Pure functions: the API asks them, the audit service records.
 """
@@ -68,13 +70,23 @@ class OrderVisibility:
     assigned_reviewer: str | None = None
     taken_by: str | None = None
     unit_id: int | None = None
+    # The order's unit is a discipline-inspection or judicial body (``Unit.handles_reports``).
+    unit_handles_reports: bool = False
 
 
 def can_read(viewer: Viewer, order: OrderVisibility) -> bool:
-    """Reports: hotline leader and the assigned reviewer only. Others: hotline staff, own unit."""
+    """Reports: hotline leader, the assigned reviewer and the report body it went to. Others:
+    hotline staff, own unit."""
     if order.call_type is CallType.REPORT:
-        return Role.HOTLINE_LEADER in viewer.roles or (
-            Role.REVIEWER in viewer.roles and viewer.username == order.assigned_reviewer
+        return (
+            Role.HOTLINE_LEADER in viewer.roles
+            or (Role.REVIEWER in viewer.roles and viewer.username == order.assigned_reviewer)
+            or (
+                Role.UNIT in viewer.roles
+                and order.unit_handles_reports
+                and viewer.unit_id is not None
+                and viewer.unit_id == order.unit_id
+            )
         )
     if viewer.roles - {Role.UNIT}:
         return True

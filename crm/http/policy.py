@@ -73,6 +73,10 @@ AGENT_CONSOLE = frozenset({Role.AGENT})
 LEADER_CONSOLE = frozenset({Role.SHIFT_LEADER, Role.REVIEWER, Role.HOTLINE_LEADER})
 SUPERVISOR_CONSOLE = frozenset({Role.SUPERVISOR, Role.HOTLINE_LEADER, Role.SHIFT_LEADER})
 ADMIN_CONSOLE = frozenset({Role.ADMIN})
+# A member unit's staff work their own orders (which ones: crm/orders/unit_inbox.py).
+UNIT_CONSOLE = frozenset({Role.UNIT})
+# Return visits are made by those who may answer callers (as POST /api/orders/{id}/return-visit).
+VISIT_CONSOLE = HANDLERS
 # A reviewer checks an order against its call: plays it and reads its transcript (a report's
 # only if assigned to them: crm/calls/recordings.py), without the supervisors' recordings list.
 PLAYERS = SUPERVISOR_CONSOLE | {Role.REVIEWER}
@@ -165,6 +169,14 @@ POLICY: dict[Key, Rule] = {
     ("POST", "/web/api/leader/orders/{ticket_id}/dispatch"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/redispatch"): console(LEADER_CONSOLE),
     ("POST", "/web/api/leader/orders/{ticket_id}/reply"): console(LEADER_CONSOLE),
+    # 成员单位.
+    ("GET", "/web/api/unit/orders"): console(UNIT_CONSOLE),
+    ("GET", "/web/api/unit/orders/{ticket_id}"): console(UNIT_CONSOLE),
+    ("POST", "/web/api/unit/orders/{ticket_id}/reply"): console(UNIT_CONSOLE),
+    # 回访.
+    ("GET", "/web/api/visits"): console(VISIT_CONSOLE),
+    ("POST", "/web/api/visits/{ticket_id}/answer"): console(VISIT_CONSOLE),
+    ("POST", "/web/api/visits/{ticket_id}/visit"): console(VISIT_CONSOLE),
     # 质检.
     ("GET", "/web/api/recordings"): console(SUPERVISOR_CONSOLE),
     ("GET", "/web/api/recordings/{uniqueid}/audio"): console(PLAYERS),
@@ -192,6 +204,8 @@ POLICY: dict[Key, Rule] = {
     ("GET", "/web/leader"): console(LEADER_CONSOLE),
     ("GET", "/web/supervisor"): console(SUPERVISOR_CONSOLE),
     ("GET", "/web/admin"): console(ADMIN_CONSOLE),
+    ("GET", "/web/unit"): console(UNIT_CONSOLE),
+    ("GET", "/web/visits"): console(VISIT_CONSOLE),
     (WEBSOCKET, "/web/ws"): console(EVERYONE),
     # Public: signing in and out, the way in, static files, health, metrics (aggregate figures,
     # no caller's data) and the API's own documentation.

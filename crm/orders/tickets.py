@@ -24,7 +24,7 @@ from crm.domain.deadlines import Deadlines, compute_deadlines
 from crm.domain.errors import Forbidden, NotFound, RuleViolation
 from crm.domain.lifecycle import Action, ActionInput, Effect, OrderFacts, Outcome, apply
 from crm.models.calls import Alert, Ticket
-from crm.models.workorders import TicketDetail, WorkOrder
+from crm.models.workorders import TicketDetail, Unit, WorkOrder
 
 # Serious complaints are also referred to this unit (效能监察): its code in config/units.yaml.
 EFFICIENCY_UNIT_CODE = "city-efficiency"
@@ -142,9 +142,11 @@ def visibility(session: Session, ticket: Ticket, detail: TicketDetail | None) ->
     order = session.scalar(
         select(WorkOrder).where(WorkOrder.ticket_id == ticket.id).order_by(WorkOrder.id.desc())
     )
+    unit = session.get(Unit, order.unit_id) if order else None
     return OrderVisibility(
         call_type=CallType(detail.call_type if detail else (ticket.call_type or "consultation")),
         assigned_reviewer=detail.assigned_reviewer if detail else None,
         taken_by=detail.taken_by if detail else None,
         unit_id=order.unit_id if order else None,
+        unit_handles_reports=bool(unit and unit.handles_reports),
     )

@@ -28,6 +28,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "tem
 CONSOLES: list[tuple[str, str]] = [
     ("agent", "agent_console"),
     ("leader", "leader_console"),
+    ("unit", "unit_console"),
+    ("visits", "visits_console"),
     ("supervisor", "supervisor_console"),
     ("admin", "admin_console"),
 ]
@@ -182,6 +184,16 @@ def leader_page(request: Request, staff: StaffDep) -> HTMLResponse:
 @router.get("/web/supervisor", response_class=HTMLResponse)
 def supervisor_page(request: Request, staff: StaffDep) -> HTMLResponse:
     return render(request, "supervisor.html", staff, page="supervisor")
+
+
+@router.get("/web/unit", response_class=HTMLResponse)
+def unit_page(request: Request, staff: StaffDep) -> HTMLResponse:
+    return render(request, "unit.html", staff, page="unit")
+
+
+@router.get("/web/visits", response_class=HTMLResponse)
+def visits_page(request: Request, staff: StaffDep) -> HTMLResponse:
+    return render(request, "visits.html", staff, page="visits")
 
 
 @router.get("/web/admin", response_class=HTMLResponse)

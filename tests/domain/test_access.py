@@ -1,4 +1,5 @@
-"""Whistle-blowing reports are visible to the hotline leader and the assigned reviewer only."""
+"""Whistle-blowing reports are visible to the hotline leader, the assigned reviewer and the
+discipline-inspection or judicial body they were dispatched to, only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from crm.domain.access import OrderVisibility, Role, Viewer, can_read, read_must
 
 REPORT = OrderVisibility(CallType.REPORT, assigned_reviewer="li", unit_id=4)
 HELP = OrderVisibility(CallType.HELP, unit_id=4)
+# The same report once dispatched to unit 4, a discipline-inspection body.
+DISPATCHED_REPORT = OrderVisibility(
+    CallType.REPORT, assigned_reviewer="li", unit_id=4, unit_handles_reports=True
+)
 
 
 @pytest.mark.parametrize(
@@ -21,6 +26,10 @@ HELP = OrderVisibility(CallType.HELP, unit_id=4)
         (Viewer("a1", frozenset({Role.AGENT})), REPORT, False),
         (Viewer("adm", frozenset({Role.ADMIN})), REPORT, False),
         (Viewer("u", frozenset({Role.UNIT}), unit_id=4), REPORT, False),
+        (Viewer("u", frozenset({Role.UNIT}), unit_id=4), DISPATCHED_REPORT, True),
+        (Viewer("u", frozenset({Role.UNIT}), unit_id=5), DISPATCHED_REPORT, False),
+        (Viewer("u", frozenset({Role.UNIT})), DISPATCHED_REPORT, False),
+        (Viewer("wang", frozenset({Role.SHIFT_LEADER})), DISPATCHED_REPORT, False),
         (Viewer("a1", frozenset({Role.AGENT})), HELP, True),
         (Viewer("u", frozenset({Role.UNIT}), unit_id=4), HELP, True),
         (Viewer("u", frozenset({Role.UNIT}), unit_id=5), HELP, False),
