@@ -25,7 +25,7 @@ async function openReport(o, questionCell, callerCell, button) {
     questionCell.replaceChildren(full.question || "");
     callerCell.replaceChildren(full.caller_number || "");
     button.remove();
-  } catch (e) { alert(e.message); }
+  } catch (e) { notify(e.message); }
 }
 
 const AUDIT_VIEW = "audit";
@@ -65,7 +65,7 @@ async function load() {
         const what = el("input", { placeholder: T.unit_reply, size: 14 });
         actions.append(who, " ", what, " ", el("button", { "data-action": "reply", onclick: async () => {
           try { await api("POST", `/web/api/leader/orders/${o.ticket_id}/reply`, { content: what.value, answered_by: who.value || null }); load(); }
-          catch (e) { alert(e.message); }
+          catch (e) { notify(e.message); }
         } }, T.send), " ");
       }
       actions.append(el("button", { "data-action": "redispatch", onclick: async () => {

@@ -22,7 +22,7 @@ function drawBoard(board) {
   $("#board-agents").replaceChildren(...board.agents.map((a) => el("span", { class: a.queues.length && !a.paused ? "chip on" : "chip" },
     `${a.extension} ${!a.queues.length ? T.state_out : a.paused ? T.state_paused : T.state_ready} `,
     el("button", { class: "link", "data-listen": a.extension, onclick: async () => {
-      try { await api("POST", `/web/api/listen/${a.extension}`); } catch (e) { alert(e.message); }
+      try { await api("POST", `/web/api/listen/${a.extension}`); } catch (e) { notify(e.message); }
     } }, T.listen))));
   $("#board-alerts").replaceChildren(...(board.alerts || []).map((a) =>
     el("li", { class: "alarm", "data-kind": a.kind }, fmtTime(a.at), " ", a.message)));
