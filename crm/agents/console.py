@@ -6,6 +6,7 @@ dispatch through ``crm.orders.services``. The agent acts only on their own exten
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -77,6 +78,17 @@ def agent_state(request: Request, staff: StaffDep) -> dict[str, Any]:
     view = _agent_view(request, staff)
     view["required"] = REQUIRED_FIELDS
     return view
+
+
+@router.get("/agent/call")
+async def current_call(request: Request, staff: StaffDep) -> dict[str, Any]:
+    """The signed-in agent's current call (ringing, in talk, or in wrap-up and not yet
+    registered) with its pop, so a reloaded console or a new tab shows it again; ``pop`` is
+    null when the desk has none."""
+    agent_extension(staff)
+    hub = request.app.state.web_hub
+    found = await asyncio.to_thread(hub.current_call, staff)
+    return found or {"pop": None, "call": None}
 
 
 def _wallboard_changed(request: Request, staff: Staff) -> None:

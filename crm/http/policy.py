@@ -140,6 +140,7 @@ POLICY: dict[Key, Rule] = {
     ("GET", "/api/audit"): api(OVERSIGHT, "无权查看操作日志。"),
     # 话务台.
     ("GET", "/web/api/agent"): console(AGENT_CONSOLE),
+    ("GET", "/web/api/agent/call"): console(AGENT_CONSOLE),
     ("POST", "/web/api/agent/sign-in"): console(AGENT_CONSOLE),
     ("POST", "/web/api/agent/sign-out"): console(AGENT_CONSOLE),
     ("POST", "/web/api/agent/pause"): console(AGENT_CONSOLE),

@@ -1,6 +1,6 @@
-"""The agent console's registration applies the rules as the API does, and says what they did.
-On the real application, without a telephone: call events are posted as the FastAGI server
-posts them."""
+"""The agent console's registration applies the rules as the API does, and says what they did;
+the agent's current call is found again after a reload. On the real application, without a
+telephone: call events are posted as the FastAGI server posts them."""
 
 from __future__ import annotations
 
@@ -130,3 +130,26 @@ def test_refusals_name_the_field_in_chinese(app: TestClient):
     refused = register(app, ticket, call_type="help", question="")
     assert refused.status_code == 422
     assert "来电内容" in refused.json()["error"] and "at least" not in refused.json()["error"]
+
+
+def test_the_agents_current_call_is_found_again_until_it_is_registered(app: TestClient):
+    assert app.get("/web/api/agent/call").json() == {"pop": None, "call": None}
+    ticket = a_call(app, "r.7")
+    post_events(
+        app, "r.7",
+        {"kind": "call_routed", "route": "queue", "queue": "general", "call_type": "help",
+         "reason": "key", "label": "求助"},
+        {"kind": "queue_joined", "queue": "general"},
+        {"kind": "agent_ringing", "agent_interface": "PJSIP/8001"},
+        {"kind": "agent_answered", "agent_interface": "PJSIP/8001"},
+    )  # fmt: skip
+    found = app.get("/web/api/agent/call").json()
+    assert found["call"]["state"] == "talking" and found["call"]["answered_at"]
+    assert found["pop"]["ticket_id"] == ticket and found["pop"]["caller_number"] == NUMBER
+    assert found["pop"]["call_type"] == "help"
+
+    post_events(app, "r.7", {"kind": "agent_completed", "agent_interface": "PJSIP/8001",
+                             "talk_seconds": 30})  # fmt: skip
+    assert app.get("/web/api/agent/call").json()["call"]["state"] == "ended"  # 话后整理
+    register(app, ticket, call_type="help", question="水管爆了", contact_number=NUMBER)
+    assert app.get("/web/api/agent/call").json()["pop"] is None
