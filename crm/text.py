@@ -83,6 +83,17 @@ T: dict[str, str] = {
     "provisional": "预计",
     "notes": "处理说明",
     "saving": "正在保存…",
+    "call_ringing": "来电振铃",
+    "call_talking": "通话中",
+    "call_ended": "已挂机 · 话后整理",
+    "call_taken": "已由其他坐席接听",
+    "call_missed": "来电人已挂机（未接听）",
+    "caller_area": "归属地",
+    "shortcuts": "快捷键",
+    "shortcut_help": (
+        "Alt+1 来电内容 · Alt+S 登记 · Alt+D 登记并派单 · Alt+K 检索知识库 · "
+        "Alt+R 示闲 · Alt+P 示忙 · Esc 关闭提示 · 在输入框中按 Enter 不会提交"
+    ),
     "emergency": "紧急求助",
     "emergency_alert": "紧急来电",
     "callbacks": "未接来电回拨",
