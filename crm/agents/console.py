@@ -84,11 +84,12 @@ def agent_state(request: Request, staff: StaffDep) -> dict[str, Any]:
 async def current_call(request: Request, staff: StaffDep) -> dict[str, Any]:
     """The signed-in agent's current call (ringing, in talk, or in wrap-up and not yet
     registered) with its pop, so a reloaded console or a new tab shows it again; ``pop`` is
-    null when the desk has none."""
+    null when the desk has none, and ``call`` then names the desk's last call and its state
+    (over, taken, missed), or is null."""
     agent_extension(staff)
     hub = request.app.state.web_hub
-    found = await asyncio.to_thread(hub.current_call, staff)
-    return found or {"pop": None, "call": None}
+    found: dict[str, Any] = await asyncio.to_thread(hub.current_call, staff)
+    return found
 
 
 def _wallboard_changed(request: Request, staff: Staff) -> None:

@@ -248,15 +248,18 @@ class Hub:
             if console.staff.extension in states:
                 console.push({"type": "call", "call": states[console.staff.extension]})
 
-    def current_call(self, staff: Staff) -> dict[str, Any] | None:
+    def current_call(self, staff: Staff) -> dict[str, Any]:
         """The signed-in agent's current call, as a console opened now must show it: the pop
         (redacted for this person) and where the call stands. A call ringing or in talk, or one
-        that ended within the wrap-up time and is not yet registered; else None. Read from the
-        database, so a reload, a second tab or a restarted CRM (the desk's latest answered call)
-        all find it."""
+        that ended within the wrap-up time and is not yet registered has its pop; the desk's
+        last call otherwise comes without one, its state only, so a console that lost frames
+        while its WebSocket was down stops showing a call that is over. Read from the database,
+        so a reload, a second tab or a restarted CRM (the desk's latest answered call) all find
+        it."""
+        none: dict[str, Any] = {"pop": None, "call": None}
         extension = staff.extension
         if not extension:
-            return None
+            return none
         with self.state.sessions() as session:
             call = None
             if extension in self.current:
@@ -264,15 +267,15 @@ class Hub:
             if call is None:
                 call = latest_answered_call(session, extension)
             if call is None or call.ticket is None:
-                return None
+                return none
             state = call_state(call, extension)
             if state["state"] == ENDED:
                 registered = session.get(TicketDetail, call.ticket.id) is not None
                 ended = call.ended_at or call.answered_at
                 if registered or ended is None or age_seconds(ended) > WRAP_UP_SECONDS:
-                    return None
+                    return {"pop": None, "call": state}
             elif state["state"] not in (RINGING, TALKING):
-                return None
+                return {"pop": None, "call": state}
             pop = build_pop(session, call, self.state.agents.menu)
         return {"pop": redact(staff.viewer, pop), "call": state}
 

@@ -152,4 +152,5 @@ def test_the_agents_current_call_is_found_again_until_it_is_registered(app: Test
                              "talk_seconds": 30})  # fmt: skip
     assert app.get("/web/api/agent/call").json()["call"]["state"] == "ended"  # 话后整理
     register(app, ticket, call_type="help", question="水管爆了", contact_number=NUMBER)
-    assert app.get("/web/api/agent/call").json()["pop"] is None
+    after = app.get("/web/api/agent/call").json()
+    assert after["pop"] is None and after["call"]["state"] == "ended"  # registered: no pop

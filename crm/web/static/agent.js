@@ -106,9 +106,8 @@ function drawPop(pop) {
 async function restore() {
   try {
     const found = await api("GET", "/web/api/agent/call");
-    if (!found.pop) return;
-    drawPop(found.pop);
-    setCall(found.call);
+    if (found.pop) drawPop(found.pop);
+    if (found.call && POP && found.call.uniqueid === POP.uniqueid) setCall(found.call);
   } catch (e) { /* the console works without it; the next pop draws the call */ }
 }
 
