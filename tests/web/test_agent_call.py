@@ -141,8 +141,14 @@ def test_errors_are_shown_by_the_buttons_in_chinese_and_never_as_a_dialog(
         {"kind": "agent_ringing", "agent_interface": f"PJSIP/{AGENT_ONE}"},
     )  # fmt: skip
     page.wait_for_selector("#pop:not([hidden])")
+    # On a short screen the buttons and their messages stay in view (the pop card scrolls).
+    page.set_viewport_size({"width": 1366, "height": 560})
     page.click("#btn-register")  # nothing written: the server's refusal, in Chinese
     page.wait_for_function("document.getElementById('form-error').textContent.includes('来电内容')")
+    for shown in ("#btn-register", "#form-error"):
+        box = page.locator(shown).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 560, (shown, box)
+    page.set_viewport_size({"width": 1366, "height": 768})
     assert "at least" not in page.text_content("#form-error")
 
     page.fill("textarea[name=question]", "问一下")
