@@ -13,9 +13,13 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page
 
+from crm import db
+from crm.accounts.services import set_account
+from crm.domain.access import Role
 from tests.integration.conftest import AGENT_ONE, Hotline
 
 NUMBER = "13955501234"
+OTHER_DESK = "8093"  # a second agent's desk; the events name it, no phone is needed
 
 
 def post_events(hotline: Hotline, uniqueid: str, *events: dict[str, Any]) -> None:
@@ -177,3 +181,33 @@ def test_no_console_script_opens_a_dialog(hotline: Hotline):
         source = httpx.get(f"{hotline.settings.crm_url}/web/static/{name}.js", timeout=10).text
         for call in ("alert(", "confirm(", "prompt("):
             assert call not in source.replace("window.alert", ""), (name, call)
+
+
+def test_a_call_another_desk_answered_is_shown_as_taken(hotline: Hotline, console, staff):
+    """A ring-all queue rings several desks; once one answers, the others stop ringing."""
+    engine = db.make_engine(hotline.settings.db_url)
+    with db.transaction(db.make_sessionmaker(engine)) as session:
+        set_account(
+            session, "agent2", staff["agent1"], [Role.AGENT], display_name="李娜",
+            extension=OTHER_DESK,
+        )  # fmt: skip
+    engine.dispose()
+    pages = {}
+    for name in ("agent1", "agent2"):
+        pages[name] = console(name).open("/web/agent")
+        pages[name].wait_for_selector("body[data-ready='1']")
+    uniqueid = f"web-{uuid.uuid4().hex[:10]}"
+    post_events(
+        hotline, uniqueid,
+        {"kind": "call_started"},
+        {"kind": "agent_ringing", "agent_interface": f"PJSIP/{AGENT_ONE}"},
+        {"kind": "agent_ringing", "agent_interface": f"PJSIP/{OTHER_DESK}"},
+    )  # fmt: skip
+    for page in pages.values():
+        call_state(page, "ringing")
+    post_events(
+        hotline, uniqueid, {"kind": "agent_answered", "agent_interface": f"PJSIP/{OTHER_DESK}"}
+    )
+    call_state(pages["agent2"], "talking")
+    call_state(pages["agent1"], "taken")
+    assert "ring" not in (pages["agent1"].get_attribute("#call-state", "class") or "")
