@@ -22,10 +22,12 @@ NUMBER = "13955501234"
 OTHER_DESK = "8093"  # a second agent's desk; the events name it, no phone is needed
 
 
-def post_events(hotline: Hotline, uniqueid: str, *events: dict[str, Any]) -> None:
+def post_events(
+    hotline: Hotline, uniqueid: str, *events: dict[str, Any], at: datetime | None = None
+) -> None:
     token = hotline.settings.crm_ingest_token
     assert token, "the test hotline has no FastAGI service token"
-    at = datetime.now(UTC)
+    at = at or datetime.now(UTC)
     batch = [
         {"event_id": f"{uniqueid}-{e['kind']}-{i}", "uniqueid": uniqueid,
          "occurred_at": (at + timedelta(milliseconds=i)).isoformat(), "caller_number": NUMBER, **e}
@@ -211,3 +213,29 @@ def test_a_call_another_desk_answered_is_shown_as_taken(hotline: Hotline, consol
     call_state(pages["agent2"], "talking")
     call_state(pages["agent1"], "taken")
     assert "ring" not in (pages["agent1"].get_attribute("#call-state", "class") or "")
+
+
+def test_a_deadline_in_a_year_without_its_published_calendar_reads_expected(
+    hotline: Hotline, console
+):
+    """A complaint taken on 30 December 2026 is due in January 2027, whose official holiday
+    schedule is not published: the deadline is provisional, and the console says 预计."""
+    agent = console("agent1")
+    page = agent.open("/web/agent")
+    page.wait_for_selector("body[data-ready='1']")
+    uniqueid = f"web-{uuid.uuid4().hex[:10]}"
+    post_events(
+        hotline, uniqueid,
+        {"kind": "call_started"},
+        {"kind": "agent_ringing", "agent_interface": f"PJSIP/{AGENT_ONE}"},
+        at=datetime(2026, 12, 30, 2, 0, tzinfo=UTC),
+    )  # fmt: skip
+    page.wait_for_selector("#pop:not([hidden])")
+    page.select_option("#f-type", "complaint")
+    page.fill("textarea[name=question]", "窗口工作人员推诿不办")
+    page.fill("input[name=target]", "某区政务服务中心窗口")
+    page.click("#btn-register")
+    page.wait_for_selector("#form-result[data-status]")
+    due = page.text_content("#form-result .due")
+    assert due and due.startswith("答复期限："), due
+    assert page.text_content("#form-result .due .provisional") == "（预计）"
