@@ -47,6 +47,7 @@ from crm.orders.overdue import OverdueEvent
 from crm.reports.wallboard import wallboard
 from crm.web.pop import (
     ENDED,
+    MISSED,
     RINGING,
     TALKING,
     age_seconds,
@@ -69,6 +70,9 @@ CALL_STATE_EVENTS = (AgentAnswered, AgentCompleted, CallEnded, QueueAbandoned)
 # How long after hang-up a call not yet registered is still the agent's current call (话后整理):
 # a console reloaded or opened in a new tab finds it again to register it.
 WRAP_UP_SECONDS = 30 * 60
+# A phone rings for one agent for the queue's ring timeout at most (then the queue tries another
+# desk): a ring older than this is no longer this desk's call, whatever came of it.
+RING_SECONDS = 120
 
 
 @dataclass(eq=False)
@@ -274,7 +278,11 @@ class Hub:
                 ended = call.ended_at or call.answered_at
                 if registered or ended is None or age_seconds(ended) > WRAP_UP_SECONDS:
                     return {"pop": None, "call": state}
-            elif state["state"] not in (RINGING, TALKING):
+            elif state["state"] == RINGING:
+                rang = call.agent_called_at or call.started_at
+                if age_seconds(rang) > RING_SECONDS:
+                    return {"pop": None, "call": {**state, "state": MISSED}}
+            elif state["state"] != TALKING:
                 return {"pop": None, "call": state}
             pop = build_pop(session, call, self.state.agents.menu)
         return {"pop": redact(staff.viewer, pop), "call": state}

@@ -239,3 +239,5 @@ def test_a_deadline_in_a_year_without_its_published_calendar_reads_expected(
     due = page.text_content("#form-result .due")
     assert due and due.startswith("答复期限："), due
     assert page.text_content("#form-result .due .provisional") == "（预计）"
+    post_events(hotline, uniqueid, {"kind": "call_ended", "hangup_cause": 16}, at=datetime.now(UTC))
+    call_state(page, "missed")
