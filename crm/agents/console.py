@@ -6,13 +6,14 @@ dispatch through ``crm.orders.services``. The agent acts only on their own exten
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from callmodel.calltypes import CallType
+from callmodel.calltypes import CallType, TicketStatus
 from callmodel.fields import (
     Id,
     Key,
@@ -29,7 +30,9 @@ from crm.agents.http import agent_view
 from crm.directory.services import special_lines_for
 from crm.domain.access import MAY_DISPATCH
 from crm.domain.errors import Forbidden, InvalidInput
-from crm.domain.required_fields import FIELD_LABELS, REQUIRED_FIELDS, missing_fields
+from crm.domain.moments import iso
+from crm.domain.redaction import redact
+from crm.domain.required_fields import REQUIRED_FIELDS
 from crm.http.deps import StaffDep, same_origin
 from crm.http.errors import AMI_ERRORS
 from crm.knowledge.services import kb_for
@@ -75,6 +78,18 @@ def agent_state(request: Request, staff: StaffDep) -> dict[str, Any]:
     view = _agent_view(request, staff)
     view["required"] = REQUIRED_FIELDS
     return view
+
+
+@router.get("/agent/call")
+async def current_call(request: Request, staff: StaffDep) -> dict[str, Any]:
+    """The signed-in agent's current call (ringing, in talk, or in wrap-up and not yet
+    registered) with its pop, so a reloaded console or a new tab shows it again; ``pop`` is
+    null when the desk has none, and ``call`` then names the desk's last call and its state
+    (over, taken, missed), or is null."""
+    agent_extension(staff)
+    hub = request.app.state.web_hub
+    found: dict[str, Any] = await asyncio.to_thread(hub.current_call, staff)
+    return found
 
 
 def _wallboard_changed(request: Request, staff: Staff) -> None:
@@ -123,15 +138,30 @@ class RegisterIn(BaseModel):
     article_id: Id | None = None
 
 
+def _outcome(action: str, status: TicketStatus, dispatched: str | None) -> str:
+    """What became of the registration, in the words the agent reads beside the buttons: an
+    agent's 登记并派单 goes to the shift leader's dispatch queue, not to a unit; an order the
+    rules close at once says so."""
+    if action == "kb" and status is not TicketStatus.REGISTERED:
+        return T["outcome_kb"]
+    if dispatched:
+        return T["outcome_dispatched"].format(unit=dispatched)
+    if status is not TicketStatus.REGISTERED:
+        return T["outcome_closed"].format(status=status.label)
+    if action == "dispatch":
+        return T["outcome_to_leader"]
+    return T["outcome_registered"]
+
+
 @router.post("/tickets/{ticket_id}/register")
 def register(ticket_id: Id, body: RegisterIn, request: Request, staff: StaffDep) -> dict[str, Any]:
-    missing = missing_fields(body.call_type, body.model_dump())
-    if missing:
-        raise InvalidInput(
-            f"{T['required']}：{', '.join(T.get(FIELD_LABELS.get(f, f), f) for f in missing)}"
-        )
-    if body.action == "dispatch" and body.body_unit_id is None:
-        raise InvalidInput(f"{T['required']}：{T['body_unit']}")
+    """Register the popped call through the same service as ``POST /api/orders/{id}/registration``:
+    what the form leaves out is the rules' to decide (a 求助 without a contact number becomes a
+    意见建议, a 投诉 without a target is recorded as not forwardable), not a refusal here. The
+    answer says what the rules did, what to tell the caller and who has the order next."""
+    may_dispatch = bool(staff.roles & MAY_DISPATCH)
+    if body.action == "dispatch" and may_dispatch and body.body_unit_id is None:
+        raise InvalidInput(T["choose_unit"])
     form = RegistrationForm(
         call_type=body.call_type,
         question=body.question,
@@ -150,30 +180,42 @@ def register(ticket_id: Id, body: RegisterIn, request: Request, staff: StaffDep)
         except orders.ReadRefused as refused:
             orders.keep_refusal(session, refused)
             raise
-        dispatched = False
+        dispatched: str | None = None
         if body.action == "kb" and body.article_id is not None:
             orders.answer_from_kb(session, ticket_id, body.article_id, viewer)
-        elif body.action == "dispatch" and staff.roles & MAY_DISPATCH and body.body_unit_id:
+        elif body.action == "dispatch" and may_dispatch and body.body_unit_id:
             ticket = orders.get_ticket(session, ticket_id)
-            if ticket.status == "registered":
+            if ticket.status == TicketStatus.REGISTERED and detail.forwardable:
                 orders.dispatch(session, ticket_id, body.body_unit_id, viewer)
-                dispatched = True
+                unit = session.get(Unit, body.body_unit_id)
+                dispatched = unit.name if unit else str(body.body_unit_id)
         session.commit()
         ticket = orders.get_ticket(session, ticket_id)
+        status = TicketStatus(ticket.status)
+        call_type = CallType(detail.call_type)
+        deadlines = orders.deadlines_of(detail)
+        due = deadlines.reply_due if status is TicketStatus.REGISTERED else None
         result = {
             "ticket_id": ticket.id,
             "number": ticket.number,
-            "status": ticket.status.value,
-            "call_type": detail.call_type,
-            "dispatched": dispatched,
-            "tell_caller": detail.tell_caller,
-            # Counted on a year without a published schedule: the date told is 预计.
-            "deadlines_provisional": detail.deadlines_provisional,
-            "notes": detail.notes,
+            "status": status.value,
+            "status_label": status.label,
+            "requested_type": body.call_type.value,
+            "call_type": call_type.value,
+            "call_type_label": call_type.label,
+            "retyped": call_type is not body.call_type,
+            "forwardable": detail.forwardable,
+            "refer_number": detail.refer_number,
+            "dispatched": dispatched is not None,
+            "outcome": _outcome(body.action, status, dispatched),
+            "tell_caller": list(detail.tell_caller),
+            "notes": list(detail.notes),
+            "reply_due": iso(due),
+            "deadlines_provisional": bool(due and deadlines.provisional),
         }
     request.app.state.notifier.publish(OrderChanged(ticket_id))
     request.app.state.notifier.publish(PlanAlerted(ticket_id))
-    return result
+    return redact(viewer, result)
 
 
 @router.get("/kb")

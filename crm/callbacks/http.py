@@ -7,6 +7,7 @@ through the AMI bridge (``CallbackFinished``), not through these routes.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,8 @@ from crm.domain.redaction import redact
 from crm.http.deps import StaffDep, same_origin
 from crm.http.errors import AMI_ERRORS
 from crm.text import T
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(
     prefix="/web/api",
@@ -43,7 +46,9 @@ async def call_back(ticket_id: Id, request: Request, staff: StaffDep) -> dict[st
     extension = agent_extension(staff)
     state = request.app.state
     if not state.settings.trunk.contact:
-        raise AgentRequestError("未配置外线中继（trunk.contact），无法回拨")
+        # The agent cannot fix the configuration: the console says who can, the log says what.
+        log.warning("call-back refused: trunk.contact is not set in the hotline's settings")
+        raise AgentRequestError(T["no_trunk"])
 
     def start() -> tuple[int, str]:
         with state.sessions() as session:

@@ -1,9 +1,10 @@
 """What the registration form must hold per call type (docs/hotline-rules.md,
 "Type-specific rules").
 
-The agent console shows these as required before a ticket is registered, and the server refuses
-a registration without them. ``crm.domain.classification`` then applies the rules that follow
-from what is (still) missing, e.g. 求助 without a contact becomes 建议.
+The agent console marks these on the form: what the agent must ask the caller for. A
+registration that still lacks one is not refused for it: ``crm.domain.classification`` applies
+the rule that follows from what is missing (求助 without a contact becomes 意见建议, 投诉 without
+a target is recorded as not forwardable), the same for the console and the API.
 """
 
 from __future__ import annotations

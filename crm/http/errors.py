@@ -97,8 +97,40 @@ _PATTERN_PROBLEMS: dict[str, str] = {
 }
 
 
+# The fields people fill in, by their name in a request: a refusal names the field as the form
+# does, with the request's own name beside it for a script's author.
+_FIELD_NAMES: dict[str, str] = {
+    "question": "来电内容",
+    "content": "内容",
+    "contact_number": "联系电话",
+    "caller_name": "来电人姓名",
+    "caller_address": "来电人地址",
+    "location": "事发地点",
+    "target": "投诉/举报对象",
+    "body_unit_id": "所涉单位",
+    "unit_id": "承办单位",
+    "call_type": "来电类型",
+    "reason": "原因",
+    "result": "答复内容",
+    "username": "工号",
+    "password": "密码",
+    "display_name": "姓名",
+    "extension": "坐席分机",
+    "q": "检索内容",
+}
+_WHERE = ("body", "query", "path")
+
+
+def _where(loc: Any) -> str:
+    """Where in the request a refusal is, as a person reads it: ``来电内容（question）``."""
+    parts = [str(p) for p in loc]
+    if len(parts) > 1 and parts[0] in _WHERE:
+        parts = parts[1:]
+    return ".".join(f"{_FIELD_NAMES[p]}（{p}）" if p in _FIELD_NAMES else p for p in parts)
+
+
 def _problem(error: Any) -> str:
-    where = ".".join(str(p) for p in error["loc"])
+    where = _where(error["loc"])
     template = _PYDANTIC.get(error["type"])
     pattern = error.get("ctx", {}).get("pattern")
     if error["type"] == "string_pattern_mismatch" and pattern in _PATTERN_PROBLEMS:

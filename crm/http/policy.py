@@ -154,6 +154,7 @@ POLICY: dict[Key, Rule] = {
     ("GET", "/api/blocklist/check"): Rule(tokens=frozenset({Purpose.CALL_EVENTS})),
     # 话务台.
     ("GET", "/web/api/agent"): console(AGENT_CONSOLE),
+    ("GET", "/web/api/agent/call"): console(AGENT_CONSOLE),
     ("POST", "/web/api/agent/sign-in"): console(AGENT_CONSOLE),
     ("POST", "/web/api/agent/sign-out"): console(AGENT_CONSOLE),
     ("POST", "/web/api/agent/pause"): console(AGENT_CONSOLE),

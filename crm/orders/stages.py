@@ -23,6 +23,7 @@ from crm.domain.access import (
 from crm.domain.errors import Forbidden, NotFound, RuleViolation
 from crm.domain.lifecycle import Action, ActionInput
 from crm.domain.routing import UnitRef, complaint_destinations
+from crm.domain.workcalendar import to_china
 from crm.models.calls import Ticket
 from crm.models.knowledge import KbAnswer, KbArticle
 from crm.models.workorders import ReturnVisit, TicketDetail, Unit, UnitReply, WorkOrder
@@ -221,6 +222,17 @@ def auto_archive(
     return ticket
 
 
+def _without_reply_promise(detail: TicketDetail) -> list[str]:
+    """What the caller is told once the knowledge base answered them on the phone: the reply
+    deadline the registration promised ("我们将在…前答复您") names a reply that will not come,
+    so it is dropped. The promise is the sentence naming the reply day, whatever its wording."""
+    if detail.reply_due is None:
+        return list(detail.tell_caller)
+    due = to_china(detail.reply_due)
+    day = f"{due.month}月{due.day}日"
+    return [said for said in detail.tell_caller if day not in said]
+
+
 def answer_from_kb(
     session: Session, ticket_id: int, article_id: int, actor: Viewer, now: datetime | None = None
 ) -> KbAnswer:
@@ -243,6 +255,7 @@ def answer_from_kb(
     moment = at_or_now(now)
     detail.result = f"按知识库《{article.title}》答复"
     detail.answered_at = moment
+    detail.tell_caller = _without_reply_promise(detail)
     answer = KbAnswer(
         ticket_id=ticket.id, article_id=article.id, answered_by=actor.username, answered_at=moment
     )

@@ -20,11 +20,15 @@ from typing import Any
 from fastapi import WebSocket
 
 from callmodel.events import (
+    AgentAnswered,
+    AgentCompleted,
     AgentRinging,
+    CallEnded,
     CallRouted,
     CallStarted,
     EmergencyDialEnded,
     EmergencyDialStarted,
+    QueueAbandoned,
     QueueJoined,
 )
 from crm.accounts.services import Staff
@@ -33,6 +37,7 @@ from crm.domain.access import Role
 from crm.domain.call_outcomes import DIAL_STATUS_LABELS
 from crm.domain.redaction import redact
 from crm.emergency.services import plan_alerts_of
+from crm.models import TicketDetail
 from crm.notifications import (
     AgentStateChanged,
     CallApplied,
@@ -44,7 +49,17 @@ from crm.notifications import (
 )
 from crm.orders.overdue import OverdueEvent
 from crm.reports.wallboard import wallboard
-from crm.web.pop import build_pop
+from crm.web.pop import (
+    ENDED,
+    MISSED,
+    RINGING,
+    TALKING,
+    age_seconds,
+    build_pop,
+    call_state,
+    desk_of,
+    latest_answered_call,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +70,14 @@ WALLBOARD_KINDS = {
     "call_started", "call_routed", "queue_joined", "agent_ringing", "agent_answered",
     "agent_completed", "queue_abandoned", "call_ended",
 }  # fmt: skip
+# The applied call events that move a popped call along on the agents' consoles.
+CALL_STATE_EVENTS = (AgentAnswered, AgentCompleted, CallEnded, QueueAbandoned)
+# How long after hang-up a call not yet registered is still the agent's current call (话后整理):
+# a console reloaded or opened in a new tab finds it again to register it.
+WRAP_UP_SECONDS = 30 * 60
+# A phone rings for one agent for the queue's ring timeout at most (then the queue tries another
+# desk): a ring older than this is no longer this desk's call, whatever came of it.
+RING_SECONDS = 120
 
 
 @dataclass(eq=False)
@@ -84,6 +107,8 @@ class Hub:
         # has to send: the ring's own database write is not on the pop's path.
         self.prepared: dict[str, dict[str, Any]] = {}
         self.received: dict[str, float] = {}  # when the AgentCalled reached us (benchmark)
+        # The call each desk was last popped or answered, by extension: "my current call".
+        self.current: dict[str, str] = {}
         self._wallboard_pending = False
         state.notifier.listen(CallObserved, self.observed)
 
@@ -142,7 +167,9 @@ class Hub:
         if isinstance(message, CallApplied):
             event = message.event
             if isinstance(event, AgentRinging):
-                await self._pop(event.uniqueid)
+                await self._pop(event.uniqueid, rung=event.agent_interface)
+            elif isinstance(event, CALL_STATE_EVENTS):
+                await self._call_moved(event)
             elif isinstance(event, CallStarted | QueueJoined) and self.consoles:
                 await self._prepare(event.uniqueid)
             elif isinstance(event, EmergencyDialStarted):
@@ -158,16 +185,22 @@ class Hub:
                 return
         self.wallboard_soon()
 
-    async def _pop(self, uniqueid: str, update: bool = False) -> None:
+    async def _pop(self, uniqueid: str, update: bool = False, rung: str | None = None) -> None:
+        """Send (or update) the pop to the phones that ring: those the bridge saw ring, the one
+        the applied event names (an event posted by the FastAGI server, not seen by the bridge,
+        names its phone too) and the one that answered."""
+
         def load() -> tuple[list[str], dict[str, Any] | None]:
             with self.state.sessions() as session:
                 call = call_of(session, uniqueid)
                 if call is None or call.ticket is None:
                     return [], None
-                rung = list(self.ringing.get(uniqueid, []))
+                interfaces = list(self.ringing.get(uniqueid, []))
+                if rung:
+                    interfaces.append(rung)
                 if call.agent_interface:
-                    rung.append(call.agent_interface)
-                return rung, build_pop(session, call, self.state.agents.menu)
+                    interfaces.append(call.agent_interface)
+                return interfaces, build_pop(session, call, self.state.agents.menu)
 
         interfaces, pop = await asyncio.to_thread(load)
         if pop is None:
@@ -204,9 +237,75 @@ class Hub:
         extensions = {i.split("/", 1)[-1] for i in interfaces if i}
         targets = done if update else extensions - done
         done.update(targets)
+        if not update:
+            for extension in targets:
+                self.current[extension] = uniqueid
         for console in list(self.consoles):
             if console.staff.extension in targets:
                 console.push({"type": "pop", "pop": pop})
+
+    async def _call_moved(
+        self, event: AgentAnswered | AgentCompleted | CallEnded | QueueAbandoned
+    ) -> None:
+        """Tell each desk the call was popped on where it stands now: 通话中 on the desk that
+        answered, taken on the others a ring-all queue rang, over (已挂机) or missed when it
+        ended. The frames carry no number or content: nothing to redact, nothing to seal."""
+        uniqueid = event.uniqueid
+        desks = set(self.popped.get(uniqueid, set()))
+        answering = desk_of(getattr(event, "agent_interface", None))
+        if answering:
+            desks.add(answering)
+            if isinstance(event, AgentAnswered):
+                self.current[answering] = uniqueid
+        if not desks:
+            return
+
+        def load() -> dict[str, dict[str, Any]]:
+            with self.state.sessions() as session:
+                call = call_of(session, uniqueid)
+                if call is None:
+                    return {}
+                return {desk: call_state(call, desk) for desk in desks}
+
+        states = await asyncio.to_thread(load)
+        for console in list(self.consoles):
+            if console.staff.extension in states:
+                console.push({"type": "call", "call": states[console.staff.extension]})
+
+    def current_call(self, staff: Staff) -> dict[str, Any]:
+        """The signed-in agent's current call, as a console opened now must show it: the pop
+        (redacted for this person) and where the call stands. A call ringing or in talk, or one
+        that ended within the wrap-up time and is not yet registered has its pop; the desk's
+        last call otherwise comes without one, its state only, so a console that lost frames
+        while its WebSocket was down stops showing a call that is over. Read from the database,
+        so a reload, a second tab or a restarted CRM (the desk's latest answered call) all find
+        it."""
+        none: dict[str, Any] = {"pop": None, "call": None}
+        extension = staff.extension
+        if not extension:
+            return none
+        with self.state.sessions() as session:
+            call = None
+            if extension in self.current:
+                call = call_of(session, self.current[extension])
+            if call is None:
+                call = latest_answered_call(session, extension)
+            if call is None or call.ticket is None:
+                return none
+            state = call_state(call, extension)
+            if state["state"] == ENDED:
+                registered = session.get(TicketDetail, call.ticket.id) is not None
+                ended = call.ended_at or call.answered_at
+                if registered or ended is None or age_seconds(ended) > WRAP_UP_SECONDS:
+                    return {"pop": None, "call": state}
+            elif state["state"] == RINGING:
+                rang = call.agent_called_at or call.started_at
+                if age_seconds(rang) > RING_SECONDS:
+                    return {"pop": None, "call": {**state, "state": MISSED}}
+            elif state["state"] != TALKING:
+                return {"pop": None, "call": state}
+            pop = build_pop(session, call, self.state.agents.menu)
+        return {"pop": redact(staff.viewer, pop), "call": state}
 
     async def _maybe_emergency(
         self, uniqueid: str, *, unless_routed: bool = False, failed: str | None = None

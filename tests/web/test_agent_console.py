@@ -46,16 +46,26 @@ def test_agent_signs_in_the_call_pops_and_is_dispatched(hotline: Hotline, consol
     ticket_number = page.text_content("#pop-ticket").split()[-1]
     agent.screenshot("agent-console")
 
+    # The agent's phone answers: 通话中, the timer runs, the ring badge stops blinking.
+    page.wait_for_selector("#call-state[data-state='talking']", timeout=20_000)
+    assert "ring" not in (page.get_attribute("#call-state", "class") or "")
+    page.wait_for_function(
+        "/^\\d\\d:\\d\\d$/.test(document.getElementById('call-timer').textContent)"
+    )
+
     page.select_option("#f-type", "help")
-    page.click("#btn-dispatch")  # help needs a location and a unit: refused in the form
-    assert "事发地点" in page.text_content("#form-error")
+    page.click("#btn-dispatch")  # nothing written: the server's refusal, by the buttons
+    page.wait_for_function("document.getElementById('form-error').textContent.includes('来电内容')")
     page.fill("textarea[name=question]", "小区路灯坏了三盏，晚上很黑")
     page.fill("input[name=location]", "幸福路12号小区东门")
     page.select_option("#f-unit", index=1)
     page.click("#btn-dispatch")
     page.wait_for_selector("#form-result[data-status]")
+    assert "待值班长派单" in page.text_content("#form-result")  # an agent's order: the leader's
     assert finished(caller) == 0, caller.output()
     assert finished(phone) == 0, phone.output()
+    page.wait_for_selector("#call-state[data-state='ended']", timeout=20_000)
+    assert "已挂机" in page.text_content("#call-state")
 
     ticket, detail = ticket_row(hotline, ticket_number)
     assert detail is not None and detail.call_type == "help"

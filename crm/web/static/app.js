@@ -17,16 +17,39 @@ const el = (tag, attrs = {}, ...kids) => {
   for (const kid of kids.flat()) node.append(kid instanceof Node ? kid : document.createTextNode(kid ?? ""));
   return node;
 };
+// Every refusal and failure as a sentence in Chinese: the server's own message when it gave
+// one, "network down" when the request never reached it (the browser's "Failed to fetch").
 async function api(method, path, body) {
-  const res = await fetch(path, {
-    method, credentials: "same-origin",
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res;
+  try {
+    res = await fetch(path, {
+      method, credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    const error = new Error(T.network_error); error.network = true; throw error;
+  }
   if (res.status === 401) { location.href = "/web/login?next=" + location.pathname; throw new Error(T.not_signed_in); }
-  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
-  if (!res.ok) { const error = new Error(data.error || T.error); error.data = data; throw error; }
+  let data;
+  try { data = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text(); }
+  catch (e) { data = {}; }
+  if (!res.ok) {
+    const error = new Error((data && data.error) || (res.status >= 500 ? T.server_error : T.error));
+    error.data = data; error.status = res.status; throw error;
+  }
   return data;
+}
+// A short message at the top of the page (not a modal dialog: it would block the console and every call on
+// it until someone clicks). Errors stay until dismissed or replaced; others fade.
+function notify(message, kind = "error") {
+  let box = $("#toast");
+  if (!box) { box = el("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite" }); document.body.append(box); }
+  box.replaceChildren(el("span", {}, message), el("button", { class: "link", onclick: () => { box.hidden = true; } }, "×"));
+  box.dataset.kind = kind;
+  box.hidden = false;
+  clearTimeout(notify.timer);
+  if (kind !== "error") notify.timer = setTimeout(() => { box.hidden = true; }, 5000);
 }
 // The hotline's clock (China time) whatever the browser's own zone: ticket numbers, deadlines
 // and the ledger all count in it.

@@ -48,7 +48,7 @@ function unitSelect(selected, report) {
   if (!units.length) return el("span", { class: "error" }, T.no_report_unit);
   const known = units.some((u) => u.id === selected);
   return el("select", { class: "unit", "aria-label": T.body_unit, "data-initial": known ? String(selected) : "" },
-    el("option", { value: "", selected: known ? null : "selected" }, T.choose_unit),
+    el("option", { value: "", selected: known ? null : "selected" }, T.unit_placeholder),
     ...units.map((u) => el("option", { value: u.id, selected: u.id === selected ? "selected" : null, "data-member": u.member ? "1" : "0" },
       u.member ? u.name : `${u.name}（${T.non_member}）`)));
 }
@@ -302,7 +302,7 @@ function showPlanAlert(note) {
       try {
         await api("POST", `/api/orders/${note.ticket_id}/emergency-summary`, { cause: cause.value, improvements: better.value });
         ev.target.replaceWith(T.summary_saved);
-      } catch (e) { alert(e.message); }
+      } catch (e) { notify(e.message); }
     } }, T.write_summary));
   }
   box.append(item);
