@@ -27,8 +27,8 @@ from crm.emergency.services import raise_plan_alerts
 from crm.models import Alert, AuditEntry, Call, Ticket
 from crm.models.emergency import BlockedNumber
 from hotline.settings import load_settings
+from tests.web.sessions import PASSWORD, as_user
 
-PASSWORD = "correct horse battery"
 NUMBER = "13912345678"
 
 
@@ -48,15 +48,6 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]
                 Ticket(number="20261128-0009", caller_number=NUMBER, created_at=datetime.now(UTC))
             )
         yield client
-
-
-def as_user(client: TestClient, username: str) -> TestClient:
-    client.cookies.clear()
-    response = client.post(
-        "/web/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    return client
 
 
 def service(client: TestClient) -> dict[str, str]:

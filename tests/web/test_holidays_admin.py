@@ -26,8 +26,8 @@ from crm.models import AuditEntry, Ticket
 from crm.reports.wallboard import calendar_warning
 from hotline.settings import load_settings
 from tests.support.schedules import SITE_2027, WORKED_SATURDAY
+from tests.web.sessions import PASSWORD, as_user
 
-PASSWORD = "correct horse battery"
 NUMBER = "13912345670"
 CALLED = datetime(2027, 2, 19, 10, 0, tzinfo=CHINA_TZ)  # Friday before the worked Saturday
 DOC = "/web/api/admin/documents/holidays"
@@ -47,15 +47,6 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]
             session.add(Ticket(number="20270219-0001", caller_number=NUMBER, created_at=CALLED))
         yield client
     use_site_schedule({})
-
-
-def as_user(client: TestClient, username: str) -> TestClient:
-    client.cookies.clear()
-    response = client.post(
-        "/web/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    return client
 
 
 def register_complaint(client: TestClient) -> dict:

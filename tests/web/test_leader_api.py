@@ -19,8 +19,8 @@ from crm.domain.access import Role
 from crm.models import Ticket
 from crm.models.workorders import Unit
 from hotline.settings import load_settings
+from tests.web.sessions import PASSWORD, as_user
 
-PASSWORD = "correct horse battery"
 NUMBER = "13912345678"
 
 
@@ -38,15 +38,6 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]
                 Ticket(number="20261128-0009", caller_number=NUMBER, created_at=datetime.now(UTC))
             )
         yield client
-
-
-def as_user(client: TestClient, username: str) -> TestClient:
-    client.cookies.clear()
-    response = client.post(
-        "/web/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    return client
 
 
 def ids(client: TestClient) -> tuple[int, int]:

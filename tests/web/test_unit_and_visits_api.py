@@ -22,8 +22,9 @@ from crm.orders import services as orders
 from crm.orders.visibility import NOT_YOUR_UNIT
 from hotline.settings import load_settings
 from tests.helpers import new_ticket
+from tests.web.sessions import PASSWORD
+from tests.web.sessions import as_user as sign_in
 
-PASSWORD = "correct horse battery"
 OURS = {"Origin": "http://testserver"}
 LEADER = Viewer("leader1", frozenset({Role.SHIFT_LEADER}))
 AGENT = Viewer("agent1", frozenset({Role.AGENT}))
@@ -46,15 +47,6 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]
                 user = set_account(session, name, PASSWORD, [Role.UNIT])
                 user.unit_id = session.scalar(select(Unit.id).where(Unit.name == unit))
         yield client
-
-
-def sign_in(client: TestClient, username: str) -> TestClient:
-    client.cookies.clear()
-    done = client.post(
-        "/web/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert done.status_code == 303
-    return client
 
 
 def order_for(client: TestClient, unit: str, *, replied: bool = False) -> int:
