@@ -61,6 +61,8 @@ T: dict[str, str] = {
     "contact": "联系电话",
     "caller_name": "来电人姓名",
     "location": "事发地点",
+    "repair_category": "报修类别",
+    "repair_categories": ["路灯", "供水", "供暖", "供电", "燃气", "井盖", "道路", "排水"],
     "target": "投诉/举报对象",
     "body_unit": "承办单位",
     "reply_requested": "来电人要求答复",

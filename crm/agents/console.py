@@ -17,6 +17,7 @@ from callmodel.calltypes import CallType, TicketStatus
 from callmodel.fields import (
     Id,
     Key,
+    OptionalCode,
     OptionalName,
     OptionalPhone,
     OptionalPlace,
@@ -132,6 +133,9 @@ class RegisterIn(BaseModel):
     body_unit_id: Id | None = None
     reply_requested: bool = False
     special_line_number: OptionalServiceNumber = None
+    # A help request's repair category (路灯, 供水 …): the same repair at the same place soon
+    # after its close asks for a leader's visit (crm/domain/repairs.py).
+    repair_category: OptionalCode = None
     # register: record only; kb: answer with an article; dispatch: to the unit (shift leaders
     # dispatch themselves; an agent's order goes to the shift leader's dispatch queue).
     action: Literal["register", "kb", "dispatch"] = "register"
@@ -172,6 +176,7 @@ def register(ticket_id: Id, body: RegisterIn, request: Request, staff: StaffDep)
         body_unit_id=body.body_unit_id,
         reply_requested=body.reply_requested,
         special_line_number=body.special_line_number or None,
+        repair_category=body.repair_category,
     )
     viewer = staff.viewer
     with request.app.state.sessions() as session:

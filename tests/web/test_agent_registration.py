@@ -20,7 +20,7 @@ from crm.directory.services import seed_all
 from crm.domain.access import Role
 from crm.models import Ticket
 from crm.models.knowledge import KbArticle
-from crm.models.workorders import Unit
+from crm.models.workorders import TicketDetail, Unit
 from hotline.settings import load_settings
 
 PASSWORD = "correct horse battery"
@@ -88,6 +88,18 @@ def test_a_help_request_without_a_number_becomes_a_suggestion_with_its_script(ap
     assert out["call_type_label"] == "意见建议"
     assert any("无法跟踪回复" in line for line in out["tell_caller"])
     assert out["outcome"] == "已登记，待值班长派单"
+
+
+def test_the_console_records_a_repairs_category_for_the_repeat_repair_rule(app: TestClient):
+    ticket = a_call(app, "r.9")
+    done = register(
+        app, ticket, call_type="help", question="路灯不亮", contact_number="13800138009",
+        location="幸福小区3号楼", repair_category="路灯",
+    )  # fmt: skip
+    assert done.status_code == 200, done.text
+    with app.app.state.sessions() as session:  # type: ignore[attr-defined]
+        detail = session.scalars(select(TicketDetail).where(TicketDetail.ticket_id == ticket)).one()
+    assert detail.repair_category == "路灯"
 
 
 def test_a_complaint_without_a_target_or_against_a_bank_is_not_forwarded(app: TestClient):
