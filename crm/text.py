@@ -62,6 +62,7 @@ T: dict[str, str] = {
     "caller_name": "来电人姓名",
     "location": "事发地点",
     "repair_category": "报修类别",
+    "missed_n": "未接 {n} 次",
     "repair_categories": ["路灯", "供水", "供暖", "供电", "燃气", "井盖", "道路", "排水"],
     "target": "投诉/举报对象",
     "body_unit": "承办单位",

@@ -10,6 +10,7 @@ answered; every attempt stays on the ticket with its agent, time and result.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,22 +60,49 @@ def attempts_by_ticket(session: Session, ticket_ids: list[int]) -> dict[int, lis
     return attempts
 
 
-def still_to_call_back(session: Session, limit: int | None = 200) -> list[Ticket]:
-    """The tickets on the call-back list (未接来电回拨), oldest first (all when no limit)."""
-    query = (
-        select(Ticket)
-        .where(Ticket.callback_needed.is_(True), Ticket.callback_done_at.is_(None))
-        .order_by(Ticket.created_at)
+def _owed(session: Session, number: str | None = None) -> list[Ticket]:
+    """Every ticket still owed a call-back, oldest first (of one caller when ``number``)."""
+    query = select(Ticket).where(
+        Ticket.callback_needed.is_(True), Ticket.callback_done_at.is_(None)
     )
-    return list(session.scalars(query if limit is None else query.limit(limit)))
+    if number is not None:
+        query = query.where(Ticket.caller_number == number)
+    return list(session.scalars(query.order_by(Ticket.created_at)))
+
+
+@dataclass(frozen=True)
+class Owed:
+    """One caller on the call-back list: their latest ticket, and how many calls it stands for."""
+
+    ticket: Ticket
+    missed_calls: int
+
+
+def still_to_call_back(session: Session, limit: int | None = 200) -> list[Owed]:
+    """The call-back list (未接来电回拨): one entry per caller, however often they tried, in the
+    order they first did (the longest waiting first). All of them when no limit."""
+    latest: dict[str, Ticket] = {}
+    missed: dict[str, int] = {}
+    for ticket in _owed(session):
+        latest[ticket.caller_number] = ticket  # a dict keeps the place of the first call
+        missed[ticket.caller_number] = missed.get(ticket.caller_number, 0) + 1
+    owed = [Owed(ticket, missed[number]) for number, ticket in latest.items()]
+    return owed if limit is None else owed[:limit]
+
+
+def settle_callbacks(session: Session, number: str, moment: datetime) -> None:
+    """The caller was reached (a call-back answered, or they called again and were answered):
+    every call-back still owed to that number is done, so no one rings them again."""
+    for ticket in _owed(session, number):
+        ticket.callback_done_at = moment
 
 
 def callback_list(session: Session) -> list[dict[str, Any]]:
     """The call-back list as the agent console shows it: each ticket with its attempts so far."""
-    tickets = still_to_call_back(session)
-    attempts = attempts_by_ticket(session, [t.id for t in tickets])
+    owed = still_to_call_back(session)
+    attempts = attempts_by_ticket(session, [o.ticket.id for o in owed])
     rows = []
-    for t in tickets:
+    for t, missed_calls in ((o.ticket, o.missed_calls) for o in owed):
         tried = attempts.get(t.id, [])
         last = tried[-1] if tried else None
         rows.append(
@@ -86,6 +114,7 @@ def callback_list(session: Session) -> list[dict[str, Any]]:
                 "outcome": t.call.outcome if t.call else None,
                 "ivr_choice": t.call.ivr_choice if t.call else None,
                 "attempts": len(tried),
+                "missed_calls": missed_calls,
                 "last_status": last.status if last else None,
                 "last_status_label": status_label(last.status) if last else None,
                 "last_at": iso(last.started_at) if last else None,
@@ -175,5 +204,6 @@ def record_result(
             ticket = session.get(Ticket, attempt.ticket_id)
             assert ticket is not None
             ticket.callback_done_at = attempt.ended_at
+            settle_callbacks(session, ticket.caller_number, attempt.ended_at)
         session.commit()
         return True

@@ -165,8 +165,15 @@ def get_call(uniqueid: Key, viewer: UserDep, session: SessionDep) -> dict[str, A
 @router.get("/api/callbacks")
 def list_callbacks(viewer: UserDep, session: SessionDep) -> list[dict[str, Any]]:
     """未接来电回拨: callers who gave up before a person answered, oldest first."""
-    tickets = still_to_call_back(session, limit=None)
-    return _for(viewer, [ticket_view(t) for t in tickets if may_read(session, t, viewer)])
+    owed = still_to_call_back(session, limit=None)
+    return _for(
+        viewer,
+        [
+            {**ticket_view(o.ticket), "missed_calls": o.missed_calls}
+            for o in owed
+            if may_read(session, o.ticket, viewer)
+        ],
+    )
 
 
 @router.get("/api/calls/{uniqueid}/transcript")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callmodel import events as ev
 from callmodel.calltypes import CallType, TicketStatus
+from crm.callbacks.services import settle_callbacks
 from crm.db import transaction
 from crm.domain import messages as msg
 from crm.domain.call_outcomes import (
@@ -166,6 +167,9 @@ def _agent_answered(session: Session, call: Call, ticket: Ticket, event: ev.Agen
     call.queue = event.queue or call.queue
     call.outcome = CallOutcome.ANSWERED
     ticket.callback_needed = False
+    if is_known_number(call.caller_number):
+        # The caller reached a person: the calls they missed before are answered too.
+        settle_callbacks(session, call.caller_number, event.occurred_at)
 
 
 def _agent_completed(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from callmodel import events as ev
 from callmodel.calltypes import CallType, TicketStatus
 from crm.bridge.translate import translate
+from crm.callbacks.services import still_to_call_back
 from crm.calls.services import apply_event
 from crm.models import Alert, Call, Ticket, TicketDetail
 from tests.support.ami import messages
@@ -371,3 +372,30 @@ def test_a_kept_place_is_the_kept_call_and_its_end_is_told_truly(sessions):
 def test_a_kept_place_event_from_elsewhere_names_no_other_call(event, change):
     translated = translate({**event, **change})
     assert translated is None or translated.uniqueid != "1796.7"
+
+
+def test_a_caller_who_tried_three_times_is_one_entry_until_reached(sessions):
+    for n, uid in enumerate(("7.1", "7.2", "7.3")):
+        apply_event(sessions, started(uid, number="13800138077", t=n * 60))
+        apply_event(sessions, routed(uid, "queue", "help", t=n * 60 + 2, call_type="help"))
+        apply_event(sessions, ended(uid, t=n * 60 + 30, hangup_cause=16, route="queue"))
+    apply_event(sessions, started("7.9", number="13900139000", t=200))
+    apply_event(sessions, ended("7.9", t=210, hangup_cause=16))
+    with sessions() as session:
+        owed = still_to_call_back(session)
+        assert [(o.ticket.caller_number, o.missed_calls) for o in owed] == [
+            ("13800138077", 3),
+            ("13900139000", 1),
+        ]
+        assert owed[0].ticket.number == call(sessions, "7.3").ticket.number  # the latest
+    # They call again and an agent answers: the calls they missed are answered too.
+    apply_event(sessions, started("7.4", number="13800138077", t=300))
+    apply_event(
+        sessions,
+        ev.AgentAnswered(
+            event_id="a-7.4", uniqueid="7.4", occurred_at=at(320), queue="help",
+            agent_interface="PJSIP/8001",
+        ),
+    )  # fmt: skip
+    with sessions() as session:
+        assert [o.ticket.caller_number for o in still_to_call_back(session)] == ["13900139000"]

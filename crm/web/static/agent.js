@@ -202,6 +202,7 @@ async function loadCallbacks() {
   try { rows = await api("GET", "/web/api/callbacks"); } catch (e) { return; }
   $("#callbacks").replaceChildren(...(rows.length ? rows.map((r) => li(
     el("b", {}, r.caller_number), " ", fmtTime(r.created_at), " ",
+    r.missed_calls > 1 ? el("span", { class: "chip warn-chip", "data-missed": r.missed_calls }, T.missed_n.replace("{n}", r.missed_calls)) : "", " ",
     r.attempts ? el("span", { class: "muted", "data-attempts": r.attempts },
       `${T.called_back_n.replace("{n}", r.attempts)}：${r.last_status_label} `) : "",
     el("button", { class: "link", "data-ticket": r.ticket_id, onclick: async (ev) => {
