@@ -38,6 +38,8 @@ INSTANCE_SUBDIRS = (
     "prompts",
     "prompts/moh",
     "prompts/moh-emergency",
+    # The Chinese words Asterisk says numbers with (hotline/say.py).
+    "prompts/digits",
 )
 
 
