@@ -6,9 +6,12 @@ there afterwards, byte for byte, and plays; the next call is recorded beside it.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ from hotline.settings import DEFAULT_CHROOT
 from hotlinectl import services
 from hotlinectl.upgrade import old_root
 from tests.integration.conftest import SPEECH_SETTINGS, Hotline, finished
-from tests.support.instance import isolated_hotline
+from tests.support.instance import SERVICE_HOMES, isolated_hotline
 
 pytestmark = pytest.mark.asterisk
 
@@ -26,17 +29,27 @@ pytestmark = pytest.mark.asterisk
 MOUNTED_FROM_ELSEWHERE = ("proc", "dev", "srv")
 
 
-def own_root(target: Path) -> Path:
+@pytest.fixture
+def own_root() -> Iterator[Path]:
     """A root for this hotline alone, copied from the cached one, which other hotlines of the
-    suite run in: only this copy is rebuilt."""
+    suite run in: only this copy is rebuilt. Outside pytest's folders, which are private to
+    root: the services' user must reach the recordings inside it."""
     subprocess.run(["bash", str(CHROOT_SCRIPT), "build", str(DEFAULT_CHROOT)], check=True)
+    parent = Path(tempfile.mkdtemp(prefix="hotline-rebuilt-", dir=SERVICE_HOMES))
+    parent.chmod(0o755)
+    target = parent / "root"
     target.mkdir()
     for entry in DEFAULT_CHROOT.iterdir():
         if entry.name in MOUNTED_FROM_ELSEWHERE:
             (target / entry.name).mkdir()
         else:
             subprocess.run(["cp", "-a", str(entry), str(target)], check=True)
-    return target
+    try:
+        yield target
+    finally:
+        for root in (target, target.with_name("root.old"), target.with_name("root.next")):
+            subprocess.run(["bash", str(CHROOT_SCRIPT), "remove", str(root)], check=False)
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def plays(recording: Path, workdir: Path) -> float:
@@ -51,8 +64,8 @@ def compressed(call: dict[str, object]) -> bool:
     return bool(call["ended_at"]) and str(call["recording_path"] or "").endswith(".opus")
 
 
-def test_a_root_rebuilt_from_nothing_keeps_every_recording(tmp_path: Path) -> None:
-    root = own_root(tmp_path / "asterisk-root")
+def test_a_root_rebuilt_from_nothing_keeps_every_recording(tmp_path: Path, own_root: Path) -> None:
+    root = own_root
     with isolated_hotline(tmp_path, asterisk_root=str(root), asr=SPEECH_SETTINGS) as instance:
         hotline = Hotline.of(instance)
         number, caller = hotline.call(hold_ms=4000)
