@@ -148,7 +148,10 @@ def test_busy_110_is_tried_twice_then_the_caller_heads_the_general_queue(agents:
     assert call["queue"] == "general" and call["outcome"] == "answered"
     assert call["ticket"]["call_type"] == "emergency" and call["ticket"]["status"] == "registered"
     # The caller was told between the tries and before the queue; the leader of each failure.
-    alerts = alerts_of(agents, call["ticket"]["number"])
+    everyone = alerts_of(agents, call["ticket"]["number"])
+    # The call-emergency plan's handling group (the shift leader) hears of it once too.
+    assert [a.audience for a in everyone if a.kind.startswith("plan_")] == ["shift_leader"]
+    alerts = [a for a in everyone if not a.kind.startswith("plan_")]
     assert [a.kind for a in alerts] == ["emergency", "emergency_failed", "emergency_failed"]
     assert all("110占线" in a.message for a in alerts[1:])
     # Between the two failures the caller heard 正在为您转接110 once more; after the second,
@@ -197,7 +200,9 @@ def test_with_the_fastagi_server_down_the_dialplan_menu_still_reaches_110(agents
         # The AMI bridge alone makes the ticket, and tells the hotline leader.
         call = agents.wait_for_call(number, ended)
         assert call["transferred_to_110"] and call["ticket"]["status"] == "archived"
-        [alert] = alerts_of(agents, call["ticket"]["number"])
+        alerts = alerts_of(agents, call["ticket"]["number"])
+        assert [a.audience for a in alerts] == ["hotline_leader", "shift_leader"]
+        alert = alerts[0]
         assert alert.kind == "emergency" and alert.audience == "hotline_leader"
         assert "语音导航不可用" in alert.message
     finally:
