@@ -7,10 +7,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from callmodel.calltypes import CallType
+from callmodel.yaml_files import yaml_mapping
 
 KEY_PATTERN = re.compile(r"^[0-9*#]$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -160,13 +160,7 @@ class Menu(BaseModel):
 
 def parse_menu(text: str) -> Menu:
     """Validate menu YAML text; raises ``ValueError`` saying what is wrong, in Chinese."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"菜单文件不是合法的 YAML：{exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError("菜单文件必须是一个映射 (mapping)")
-    return Menu.model_validate(data)
+    return Menu.model_validate(yaml_mapping(text, "菜单文件"))
 
 
 def load_menu(path: Path) -> Menu:

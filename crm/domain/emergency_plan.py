@@ -16,10 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callmodel.calltypes import CallType
+from callmodel.yaml_files import yaml_mapping
 from crm.domain.access import Role
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "config" / "emergency-plan.yaml"
@@ -93,13 +93,7 @@ class EmergencyPlan(BaseModel):
 
 def parse_plan(text: str) -> EmergencyPlan:
     """Validate plan YAML text; raises ``ValueError`` saying what is wrong, in Chinese."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"应急预案文件不是合法的 YAML：{exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError("应急预案文件必须是一个映射 (mapping)")
-    return EmergencyPlan.model_validate(data)
+    return EmergencyPlan.model_validate(yaml_mapping(text, "应急预案文件"))
 
 
 def load_plan(path: Path = DEFAULT_FILE) -> EmergencyPlan:
